@@ -1,0 +1,111 @@
+"""The API root: /api/v1, its authentication (session or bearer token) and its one error format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from workgate.core.access import Actor
+from workgate.core.models import Role
+from workgate.core.services import ServiceError, token_authenticate
+
+
+class SessionActorAuth(SessionAuth):
+    """A signed-in browser: the acting membership (CSRF is checked by ninja)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        if request.user.is_authenticated:
+            return getattr(request, "actor", None) or None
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """A device or integration: `Authorization: Bearer wg_…`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        api_token = token_authenticate(token)
+        if api_token is None:
+            return None
+        return Actor(
+            community_id=api_token.community_id,
+            enterprise_id=api_token.enterprise_id,
+            role=Role(api_token.role),
+            token=api_token,
+        )
+
+
+api = NinjaAPI(
+    title="Workgate API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionActorAuth()],
+    docs_url="/docs",
+)
+
+
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        fields[".".join(loc) or "_"] = err.get("msg", "")
+    return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    fields = {exc.field: exc.message} if exc.field else {}
+    return error_response(request, 400, exc.code, exc.message, fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthenticated", _("Sign in or send a valid API token.")
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "forbidden", _("Your role may not do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+def _register_routers() -> None:
+    from workgate.core.api import router as core_router
+    from workgate.registry.api import router as registry_router
+
+    api.add_router("", core_router)
+    api.add_router("", registry_router)
+
+
+_register_routers()

@@ -1,0 +1,189 @@
+"""The one place where role and tenant are checked, for pages and API handlers alike.
+
+Every view is wrapped by `require(Perm.X)`; every API handler by `api_require(Perm.X)`; every
+object a caller asks for is fetched through `fetch()` / `scope()`, which filter by the caller's
+community and, for enterprise roles, their enterprise. Another tenant's object is a 404 (its
+existence is not revealed); a role without the permission is a 403.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+
+from workgate.core.models import COMMUNITY_WIDE_ROLES, Membership, Role
+
+if TYPE_CHECKING:
+    from workgate.core.models import ApiToken, User
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Perm(StrEnum):
+    DASHBOARD_VIEW = "dashboard.view"
+    COMMUNITY_VIEW = "community.view"
+    ENTERPRISE_VIEW = "enterprise.view"
+    ENTERPRISE_MANAGE = "enterprise.manage"
+    ENTERPRISE_CREATE = "enterprise.create"
+    EMPLOYEE_VIEW = "employee.view"
+    EMPLOYEE_MANAGE = "employee.manage"
+    PERSONAL_DATA_REVEAL = "personal_data.reveal"
+    OWN_FILE_VIEW = "own_file.view"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    TOKEN_MANAGE = "token.manage"
+    JOB_VIEW = "job.view"
+
+
+# Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
+POLICY: dict[Perm, frozenset[Role]] = {
+    Perm.DASHBOARD_VIEW: frozenset(Role),
+    Perm.COMMUNITY_VIEW: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.ENTERPRISE_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.ENTERPRISE_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.ENTERPRISE_CREATE: frozenset({Role.STAFF}),
+    Perm.EMPLOYEE_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.EMPLOYEE_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.PERSONAL_DATA_REVEAL: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.OWN_FILE_VIEW: frozenset({Role.EMPLOYEE}),
+    Perm.AUDIT_VIEW: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.AUDIT_EXPORT: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.TOKEN_MANAGE: frozenset({Role.STAFF}),
+    Perm.JOB_VIEW: frozenset(Role),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, in which tenant and role: a signed-in member or an API token."""
+
+    community_id: int
+    enterprise_id: int | None
+    role: Role
+    user: User | None = None
+    membership_id: int | None = None
+    token: ApiToken | None = None
+
+    @property
+    def community_wide(self) -> bool:
+        return self.role in COMMUNITY_WIDE_ROLES
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.token is not None:
+            return f"token:{self.token.prefix}"
+        return "system"
+
+    def can(self, perm: Perm) -> bool:
+        return self.role in POLICY[perm]
+
+    def check(self, perm: Perm) -> None:
+        if not self.can(perm):
+            raise PermissionDenied(perm.value)
+
+    @classmethod
+    def from_membership(cls, membership: Membership) -> Actor:
+        return cls(
+            community_id=membership.community_id,
+            enterprise_id=membership.enterprise_id,
+            role=Role(membership.role),
+            user=membership.user,
+            membership_id=membership.pk,
+        )
+
+    @classmethod
+    def system(cls, community_id: int) -> Actor:
+        """The actor for work the platform does by itself (demo loading, scheduled tasks)."""
+        return cls(community_id=community_id, enterprise_id=None, role=Role.STAFF)
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """Active memberships, widest role first."""
+    order = {role: i for i, role in enumerate(Role)}
+    rows = list(
+        Membership.objects.filter(user=user, is_active=True).select_related(
+            "community", "enterprise", "user"
+        )
+    )
+    return sorted(rows, key=lambda m: (order[Role(m.role)], m.pk))
+
+
+def scope(actor: Actor, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """Restrict a queryset to the actor's tenant.
+
+    The model names its tenant fields with `tenant_community` and `tenant_enterprise`
+    (paths in the ORM's double-underscore syntax). A model without `tenant_enterprise` is
+    community-level: enterprise roles see none of it.
+    """
+    model = queryset.model
+    community_path = getattr(model, "tenant_community", None)
+    if community_path is None:
+        raise TypeError(f"{model.__name__} declares no tenant_community")
+    queryset = queryset.filter(**{community_path: actor.community_id})
+    if actor.community_wide:
+        return queryset
+    enterprise_path = getattr(model, "tenant_enterprise", None)
+    if enterprise_path is None or actor.enterprise_id is None:
+        return queryset.none()
+    return queryset.filter(**{enterprise_path: actor.enterprise_id})
+
+
+def fetch(actor: Actor, queryset: models.QuerySet[M], perm: Perm, **lookup: Any) -> M:
+    """The object matching `lookup` inside the actor's tenant, if the role allows `perm`."""
+    actor.check(perm)
+    try:
+        return scope(actor, queryset).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def require(perm: Perm) -> Callable[[ViewFunc], ViewFunc]:
+    """Decorate a page view: signed in, acting in some membership, and allowed `perm`."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            actor: Actor | None = getattr(request, "actor", None)
+            if actor is None:
+                raise PermissionDenied("no membership")
+            actor.check(perm)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_perm = perm  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def api_require(perm: Perm) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate an API handler: the authenticated actor (session or token) must allow `perm`."""
+
+    def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(handler)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            actor: Actor | None = getattr(request, "auth", None)
+            if not isinstance(actor, Actor):
+                raise PermissionDenied("no actor")
+            request.actor = actor  # type: ignore[attr-defined]
+            actor.check(perm)
+            return handler(request, *args, **kwargs)
+
+        wrapper.required_perm = perm  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

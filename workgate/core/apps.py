@@ -1,0 +1,13 @@
+"""App config for core: tenancy, roles, authorisation, audit, masking, jobs and the page shell."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "workgate.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from workgate.core import signals  # noqa: F401  (connects the receivers)

@@ -1,0 +1,151 @@
+"""The simulated community: Dagang Industrial Community (大港工业社区), its people and accounts.
+
+Each app contributes its own demo data through a `build()` in its `demo` module, called in the
+order of DEMO_BUILDERS; core makes the community and the accounts of every role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from workgate.core.models import Community, Membership, Role, User
+from workgate.registry import demo as registry_demo
+from workgate.registry.models import Employee
+
+DEMO_SLUG = "dagang"
+DEMO_NAME = "大港工业社区"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    where: str
+
+
+def demo_password() -> str:
+    """The demo accounts' password: WORKGATE_DEMO_PASSWORD, or one made once and kept in var/."""
+    env = os.environ.get("WORKGATE_DEMO_PASSWORD")
+    if env:
+        return env
+    path = Path(settings.VAR_DIR) / "demo-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = "wg-" + secrets.token_urlsafe(9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password)
+    path.chmod(0o600)
+    return password
+
+
+def demo_community() -> Community | None:
+    return Community.objects.filter(slug=DEMO_SLUG).first()
+
+
+def demo_accounts(community: Community) -> list[DemoAccount]:
+    rows = (
+        Membership.objects.filter(community=community, user__username__in=ACCOUNT_NAMES)
+        .select_related("user", "enterprise")
+        .order_by("user__username")
+    )
+    order = {name: i for i, name in enumerate(ACCOUNT_NAMES)}
+    accounts = [
+        DemoAccount(m.user.username, Role(m.role), m.enterprise.name if m.enterprise else community.name)
+        for m in rows
+    ]
+    return sorted(accounts, key=lambda a: order[a.username])
+
+
+ACCOUNT_NAMES = [
+    "leader", "staff", "staff2", "officer", "officer2", "gate", "volunteer", "supplier", "employee",
+]
+
+
+def build_demo(
+    *, scale: float, seed: int, log: Callable[[str], None], today: dt.date | None = None
+) -> Community:
+    """Build the whole simulated community in one transaction (all or nothing)."""
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    started = time.monotonic()
+
+    def step(message: str) -> None:
+        log(f"[{time.monotonic() - started:5.1f}s] {message}")
+
+    with transaction.atomic():
+        community = Community.objects.create(
+            name=DEMO_NAME, slug=DEMO_SLUG, home_region_prefix="3302", time_zone=settings.TIME_ZONE
+        )
+        step(f"community {community.name}")
+        registry = registry_demo.build(
+            community=community, scale=scale, rng=rng, today=today, log=step
+        )
+        _accounts(community, registry.enterprises, step)
+    step("done")
+    return community
+
+
+def _accounts(community: Community, enterprises: list, log: Callable[[str], None]) -> None:
+    # One hash for every demo account: hashing 650 passwords at full strength would take minutes.
+    password_hash = make_password(demo_password())
+    first, second = enterprises[0], enterprises[1]
+    people = [
+        ("leader", "朱红明", Role.LEADER, None),
+        ("staff", "李社工", Role.STAFF, None),
+        ("staff2", "王社工", Role.STAFF, None),
+        ("officer", "陈专员", Role.OFFICER, first),
+        ("officer2", "周专员", Role.OFFICER, second),
+        ("gate", "赵值守", Role.GATE, first),
+        ("volunteer", "孙党员", Role.VOLUNTEER, None),
+        ("supplier", "钱供应", Role.SUPPLIER, None),
+        ("employee", "", Role.EMPLOYEE, first),
+    ]
+    employee_file = Employee.objects.filter(enterprise=first).order_by("id").first()
+    users = []
+    for username, full_name, _role, _ent in people:
+        if username == "employee" and employee_file is not None:
+            full_name = employee_file.name
+        users.append(User(username=username, full_name=full_name, password=password_hash))
+    # One officer account for each other enterprise, as in real life.
+    for enterprise in enterprises[2:]:
+        users.append(
+            User(username=f"officer-{enterprise.credit_code[-6:].lower()}", password=password_hash)
+        )
+    User.objects.bulk_create(users, batch_size=1000)
+    by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
+    memberships = [
+        Membership(
+            user=by_name[username],
+            community=community,
+            enterprise=ent if role not in (Role.LEADER, Role.STAFF) else None,
+            role=role,
+        )
+        for username, _n, role, ent in people
+    ]
+    memberships += [
+        Membership(
+            user=by_name[f"officer-{e.credit_code[-6:].lower()}"],
+            community=community,
+            enterprise=e,
+            role=Role.OFFICER,
+        )
+        for e in enterprises[2:]
+    ]
+    Membership.objects.bulk_create(memberships, batch_size=1000)
+    if employee_file is not None:
+        employee_file.user = by_name["employee"]
+        employee_file.save(update_fields=["user"])
+        User.objects.filter(pk=by_name["employee"].pk).update(mobile=employee_file.mobile)
+    log(f"{len(users)} accounts")

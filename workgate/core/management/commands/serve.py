@@ -1,0 +1,45 @@
+"""`workgate serve`: serve the site with gunicorn (static files by WhiteNoise)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def serve_command(host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    env = dict(os.environ)
+    if host in LOOPBACK:
+        # Plain HTTP on this machine only: no HTTPS redirect, cookies not marked Secure.
+        env.setdefault("WORKGATE_LOCAL", "1")
+    bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+    cmd = [
+        sys.executable, "-m", "gunicorn", "workgate.wsgi:application",
+        "--bind", bind, "--workers", str(workers), "--threads", "4",
+        "--access-logfile", "-", "--timeout", "120",
+    ]
+    return cmd, env
+
+
+class Command(BaseCommand):
+    help = "Serve Workgate over HTTP with gunicorn."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("WORKGATE_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("WORKGATE_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        cmd, env = serve_command(host, port, workers)
+        self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+        try:
+            subprocess.run(cmd, env=env, check=True)  # noqa: S603 - fixed argv, no shell
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"the web server stopped with exit code {exc.returncode}") from exc
+        except KeyboardInterrupt:
+            pass

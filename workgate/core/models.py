@@ -1,0 +1,283 @@
+"""Tenancy (community → enterprise), users and roles, API tokens, the audit log and jobs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a member may do; ordered from widest to narrowest view of the community."""
+
+    LEADER = "leader", _("Community leader")
+    STAFF = "staff", _("Community staff")
+    OFFICER = "officer", _("Enterprise officer")
+    GATE = "gate", _("Gate volunteer")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    SUPPLIER = "supplier", _("Supplier")
+    EMPLOYEE = "employee", _("Employee")
+
+
+COMMUNITY_WIDE_ROLES = frozenset({Role.LEADER, Role.STAFF})
+ENTERPRISE_ROLES = frozenset({Role.OFFICER, Role.EMPLOYEE})
+
+
+class Community(models.Model):
+    """A tenant: an industrial community and everything in it."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    home_region_prefix = models.CharField(
+        _("home region code prefix"),
+        max_length=6,
+        help_text=_("Resident ID prefix of the local city, e.g. 3302 for Ningbo."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(models.Model):
+    """A tenant inside a community. Its registry details are kept by registry services."""
+
+    class Status(models.TextChoices):
+        NOT_RESUMED = "not_resumed", _("Not resumed")
+        APPLYING = "applying", _("Applying")
+        APPROVED = "approved", _("Approved")
+        RESUMED = "resumed", _("Resumed")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Size(models.TextChoices):
+        MICRO = "micro", _("Micro (under 20)")
+        SMALL = "small", _("Small (20–299)")
+        MEDIUM = "medium", _("Medium (300–999)")
+        LARGE = "large", _("Large (1,000 or more)")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("community")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=10, choices=Size, default=Size.SMALL)
+    contact_name = models.CharField(_("contact officer"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.NOT_RESUMED, db_index=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    tenant_community = "community_id"
+    tenant_enterprise = "id"
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [models.Index(fields=["community", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Signs in by username or mobile number."""
+
+    mobile = models.CharField(_("mobile number"), max_length=20, unique=True, null=True, blank=True)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """A user's role in a community, or in one enterprise of it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "community", "enterprise", "role"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["officer", "employee"]) | models.Q(enterprise__isnull=False),
+                name="membership_enterprise_role_has_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["leader", "staff"]) | models.Q(enterprise__isnull=True),
+                name="membership_community_role_has_no_enterprise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.enterprise or self.community
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a device or an integration, scoped to a tenant and a role.
+
+    Only a SHA-256 digest of the secret is stored: the secret is 256 random bits, so a slow
+    password hash would add nothing but latency on every device upload.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="api_tokens")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="api_tokens"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    tenant_community = "community_id"
+    tenant_enterprise = "enterprise_id"
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record and when. Written by services, never edited."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+        REVEAL = "reveal", _("Revealed personal data")
+        EXPORT = "export", _("Exported")
+        IMPORT = "import", _("Imported")
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOGOUT = "logout", _("Signed out")
+        PASSWORD = "password", _("Changed password")
+        TOKEN = "token", _("Managed an API token")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    role = models.CharField(_("role"), max_length=20, choices=Role, blank=True)
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action)
+    object_type = models.CharField(_("record type"), max_length=50, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class Job(models.Model):
+    """A long piece of work run by the task worker, with progress a page can poll."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=50)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="jobs")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    result_file = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.done * 100 / self.total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

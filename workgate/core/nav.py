@@ -1,0 +1,31 @@
+"""The navigation menu: each entry shows only to roles whose permission allows its page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from workgate.core.access import Actor, Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    perm: Perm
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Overview"), "core:home", Perm.DASHBOARD_VIEW),
+    NavItem(_("Enterprises"), "registry:enterprise_list", Perm.ENTERPRISE_VIEW),
+    NavItem(_("Audit log"), "core:audit", Perm.AUDIT_VIEW),
+    NavItem(_("API tokens"), "core:tokens", Perm.TOKEN_MANAGE),
+]
+
+
+def nav_for(actor: Actor | None) -> list[NavItem]:
+    if actor is None:
+        return []
+    return [item for item in NAV if actor.can(item.perm)]

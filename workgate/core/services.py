@@ -1,0 +1,156 @@
+"""Writes of core: API tokens, audit export. Each runs in one transaction and is audited."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workgate.core.access import Actor, Perm
+from workgate.core.audit import audit_record
+from workgate.core.jobs import job_start
+from workgate.core.models import ApiToken, AuditEntry, Enterprise, Job, Role
+from workgate.core.queries import audit_entries
+from workgate.core.spreadsheet import neutralise_formula
+
+TOKEN_PREFIX = "wg_"
+
+
+class ServiceError(Exception):
+    """A refusal the user can act on; `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *,
+    actor: Actor,
+    name: str,
+    role: Role,
+    enterprise_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned once and never stored."""
+    actor.check(Perm.TOKEN_MANAGE)
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("Give the token a name, e.g. the gate it is for."), field="name")
+    if role in {Role.LEADER, Role.STAFF} and enterprise_id is not None:
+        raise ServiceError(_("A community role cannot be limited to one enterprise."), field="role")
+    if role in {Role.OFFICER, Role.EMPLOYEE} and enterprise_id is None:
+        raise ServiceError(_("Choose the enterprise this token acts for."), field="enterprise")
+    if enterprise_id is not None and not Enterprise.objects.filter(
+        pk=enterprise_id, community_id=actor.community_id
+    ).exists():
+        raise ServiceError(_("That enterprise is not in your community."), field="enterprise")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        name=name,
+        community_id=actor.community_id,
+        enterprise_id=enterprise_id,
+        role=role,
+        prefix=prefix,
+        digest=token_digest(secret),
+        created_by=actor.user,
+        expires_at=expires_at,
+    )
+    audit_record(actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "create"})
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    actor.check(Perm.TOKEN_MANAGE)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "revoke"})
+    return token
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("community")
+        .filter(digest=token_digest(secret))
+        .first()
+    )
+    if token is None or not token.is_usable:
+        return None
+    now = timezone.now()
+    # One write a minute at most per token: devices upload often.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def audit_export_start(*, actor: Actor, filters: dict[str, str]) -> Job:
+    actor.check(Perm.AUDIT_EXPORT)
+    return job_start(actor=actor, kind="audit_export", params={"filters": filters})
+
+
+def audit_export_run(job: Job, report: Callable[[int, int, str], None]) -> dict[str, Any]:
+    """Write the filtered audit log as CSV under var/exports, reporting progress as it goes."""
+    actor = Actor(
+        community_id=job.community_id,
+        enterprise_id=job.enterprise_id,
+        role=Role(job.params["role"]),
+        user=job.started_by,
+    )
+    rows = audit_entries(actor=actor, filters=job.params.get("filters", {}))
+    total = rows.count()
+    out_dir = Path(settings.MEDIA_ROOT) / "exports"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"audit-{timezone.localtime():%Y%m%d-%H%M%S}-{str(job.pk)[:8]}.csv"
+    header = [_("time"), _("actor"), _("role"), _("action"), _("record type"), _("record"), _("IP")]
+    with (out_dir / name).open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for done, entry in enumerate(rows.iterator(chunk_size=2000), start=1):
+            writer.writerow(
+                [
+                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    *(
+                        neutralise_formula(v)
+                        for v in (
+                            entry.actor_label,
+                            entry.get_role_display(),
+                            entry.get_action_display(),
+                            entry.object_type,
+                            entry.object_repr,
+                        )
+                    ),
+                    entry.ip or "",
+                ]
+            )
+            report(done, total, _("Writing audit entries"))
+    report(total, total, _("Done"))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.EXPORT,
+            object_type="core.auditentry",
+            object_repr=name,
+            detail={"rows": total, "filters": job.params.get("filters", {})},
+        )
+    return {"file": f"exports/{name}", "rows": total}

@@ -1,0 +1,168 @@
+"""Pages of core: home, sign-in, acting role, audit log, API tokens, job progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from workgate.core import queries, services
+from workgate.core.access import Perm, fetch, require
+from workgate.core.forms import AuditFilterForm, LoginForm, TokenForm
+from workgate.core.middleware import SESSION_KEY
+from workgate.core.models import ApiToken, Role
+from workgate.registry import queries as registry_queries
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        from workgate.core.audit import audit_record
+        from workgate.core.models import AuditEntry
+
+        audit_record(
+            actor=getattr(self.request, "actor", None),
+            user=self.request.user,
+            action=AuditEntry.Action.PASSWORD,
+            obj=self.request.user,
+            request=self.request,
+        )
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+    def get_success_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:home")
+
+
+@require(Perm.DASHBOARD_VIEW)
+def home(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    context: dict[str, object] = {}
+    if actor.can(Perm.EMPLOYEE_VIEW):
+        context["figures"] = registry_queries.headline_figures(actor=actor)
+        context["by_province"] = registry_queries.employees_by_province(actor=actor)
+    if actor.enterprise_id:
+        context["enterprise"] = actor.enterprise_id and registry_queries.enterprise_of(actor=actor)
+    return render(request, "core/home.html", context)
+
+
+@require_POST
+@require(Perm.DASHBOARD_VIEW)
+def act_as(request: HttpRequest) -> HttpResponse:
+    """Switch the membership a person acts in (e.g. an officer who is also a volunteer)."""
+    chosen = request.POST.get("membership", "")
+    memberships = getattr(request, "memberships", None)
+    if memberships is None:
+        from workgate.core.access import memberships_of
+
+        memberships = memberships_of(request.user)  # type: ignore[arg-type]
+    if not chosen.isdigit() or int(chosen) not in {m.pk for m in memberships}:
+        raise Http404
+    request.session[SESSION_KEY] = int(chosen)
+    return redirect("core:home")
+
+
+@require(Perm.AUDIT_VIEW)
+def audit(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = AuditFilterForm(request.GET or None)
+    filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    if form.is_bound and not form.is_valid():
+        filters = {}
+    page = Paginator(queries.audit_entries(actor=actor, filters=filters).select_related(), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "core/audit.html#results" if request.htmx else "core/audit.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "object_types": queries.audit_object_types(actor=actor),
+        },
+    )
+
+
+@require_POST
+@require(Perm.AUDIT_EXPORT)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    filters = {k: v for k, v in request.POST.items() if k in AuditFilterForm.base_fields and v}
+    job = services.audit_export_start(actor=actor, filters=filters)
+    return render(request, "core/partials/job.html", {"job": job})
+
+
+@require(Perm.JOB_VIEW)
+def job_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = queries.job_for(actor=request.actor, job_id=str(job_id))  # type: ignore[attr-defined]
+    if job is None:
+        raise Http404
+    return render(request, "core/partials/job.html", {"job": job})
+
+
+@require(Perm.JOB_VIEW)
+def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = queries.job_for(actor=request.actor, job_id=str(job_id))  # type: ignore[attr-defined]
+    if job is None or not job.result_file:
+        raise Http404
+    media = Path(settings.MEDIA_ROOT).resolve()
+    path = (media / job.result_file).resolve()
+    if media not in path.parents or not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@require(Perm.TOKEN_MANAGE)
+def tokens(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    secret = None
+    form = TokenForm(request.POST or None, community_id=actor.community_id)
+    if request.method == "POST" and form.is_valid():
+        enterprise = form.cleaned_data["enterprise"]
+        try:
+            _token, secret = services.token_create(
+                actor=actor,
+                name=form.cleaned_data["name"],
+                role=Role(form.cleaned_data["role"]),
+                enterprise_id=enterprise.pk if enterprise else None,
+            )
+        except services.ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            form = TokenForm(community_id=actor.community_id)
+    return render(
+        request,
+        "core/tokens.html",
+        {"form": form, "tokens": queries.api_tokens(actor=actor), "secret": secret},
+    )
+
+
+@require_POST
+@require(Perm.TOKEN_MANAGE)
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    token = fetch(actor, ApiToken.objects.all(), Perm.TOKEN_MANAGE, pk=token_id)
+    services.token_revoke(actor=actor, token=token)
+    messages.success(request, _("The token has been revoked."))
+    return redirect("core:tokens")

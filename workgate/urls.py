@@ -1,0 +1,19 @@
+"""URL map: pages of each app, the API under /api/v1, language switching."""
+
+from django.conf import settings
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from workgate.api import api
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("registry/", include("workgate.registry.urls")),
+    path("", include("workgate.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
