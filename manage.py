@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility; `workgate` (the console script) does the same with friendlier errors."""
+"""Django's command-line utility; `workgate` (the console script) is the same."""
 
 from workgate.cli import main
 

@@ -80,9 +80,7 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(
-        request, 401, "unauthenticated", _("Sign in or send a valid API token.")
-    )
+    return error_response(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
 
 
 @api.exception_handler(PermissionDenied)

@@ -39,7 +39,7 @@ class Perm(StrEnum):
     OWN_FILE_VIEW = "own_file.view"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
-    TOKEN_MANAGE = "token.manage"
+    TOKEN_MANAGE = "token.manage"  # noqa: S105 - a permission name, not a secret
     JOB_VIEW = "job.view"
 
 
@@ -118,7 +118,7 @@ def memberships_of(user: User) -> list[Membership]:
     return sorted(rows, key=lambda m: (order[Role(m.role)], m.pk))
 
 
-def scope(actor: Actor, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+def scope[M: models.Model](actor: Actor, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """Restrict a queryset to the actor's tenant.
 
     The model names its tenant fields with `tenant_community` and `tenant_enterprise`
@@ -138,7 +138,9 @@ def scope(actor: Actor, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     return queryset.filter(**{enterprise_path: actor.enterprise_id})
 
 
-def fetch(actor: Actor, queryset: models.QuerySet[M], perm: Perm, **lookup: Any) -> M:
+def fetch[M: models.Model](
+    actor: Actor, queryset: models.QuerySet[M], perm: Perm, **lookup: Any
+) -> M:
     """The object matching `lookup` inside the actor's tenant, if the role allows `perm`."""
     actor.check(perm)
     try:

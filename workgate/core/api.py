@@ -1,7 +1,5 @@
 """API of core: who am I, API tokens, the audit log, job progress."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 

@@ -62,14 +62,24 @@ def demo_accounts(community: Community) -> list[DemoAccount]:
     )
     order = {name: i for i, name in enumerate(ACCOUNT_NAMES)}
     accounts = [
-        DemoAccount(m.user.username, Role(m.role), m.enterprise.name if m.enterprise else community.name)
+        DemoAccount(
+            m.user.username, Role(m.role), m.enterprise.name if m.enterprise else community.name
+        )
         for m in rows
     ]
     return sorted(accounts, key=lambda a: order[a.username])
 
 
 ACCOUNT_NAMES = [
-    "leader", "staff", "staff2", "officer", "officer2", "gate", "volunteer", "supplier", "employee",
+    "leader",
+    "staff",
+    "staff2",
+    "officer",
+    "officer2",
+    "gate",
+    "volunteer",
+    "supplier",
+    "employee",
 ]
 
 

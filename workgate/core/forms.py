@@ -27,7 +27,7 @@ class LoginForm(AuthenticationForm):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False)
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("Any"))] + AuditEntry.Action.choices
+        label=_("Action"), required=False, choices=[("", _("Any")), *AuditEntry.Action.choices]
     )
     object_type = forms.CharField(label=_("Record type"), required=False)
     date_from = forms.DateField(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import SimpleLazyObject
 
 from workgate.core.access import Actor, memberships_of
 
@@ -30,5 +29,5 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = SimpleLazyObject(lambda: _actor_for(request))  # type: ignore[attr-defined]
+        request.actor = _actor_for(request)  # type: ignore[attr-defined]
         return self.get_response(request)

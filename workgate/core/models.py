@@ -128,11 +128,13 @@ class Membership(models.Model):
                 fields=["user", "community", "enterprise", "role"], name="membership_unique"
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=["officer", "employee"]) | models.Q(enterprise__isnull=False),
+                condition=~models.Q(role__in=["officer", "employee"])
+                | models.Q(enterprise__isnull=False),
                 name="membership_enterprise_role_has_enterprise",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=["leader", "staff"]) | models.Q(enterprise__isnull=True),
+                condition=~models.Q(role__in=["leader", "staff"])
+                | models.Q(enterprise__isnull=True),
                 name="membership_community_role_has_no_enterprise",
             ),
         ]

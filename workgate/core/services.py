@@ -22,7 +22,7 @@ from workgate.core.models import ApiToken, AuditEntry, Enterprise, Job, Role
 from workgate.core.queries import audit_entries
 from workgate.core.spreadsheet import neutralise_formula
 
-TOKEN_PREFIX = "wg_"
+TOKEN_PREFIX = "wg_"  # noqa: S105 - the public prefix of every token
 
 
 class ServiceError(Exception):
@@ -57,9 +57,12 @@ def token_create(
         raise ServiceError(_("A community role cannot be limited to one enterprise."), field="role")
     if role in {Role.OFFICER, Role.EMPLOYEE} and enterprise_id is None:
         raise ServiceError(_("Choose the enterprise this token acts for."), field="enterprise")
-    if enterprise_id is not None and not Enterprise.objects.filter(
-        pk=enterprise_id, community_id=actor.community_id
-    ).exists():
+    if (
+        enterprise_id is not None
+        and not Enterprise.objects.filter(
+            pk=enterprise_id, community_id=actor.community_id
+        ).exists()
+    ):
         raise ServiceError(_("That enterprise is not in your community."), field="enterprise")
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -83,18 +86,16 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "revoke"})
+        audit_record(
+            actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "revoke"}
+        )
     return token
 
 
 def token_authenticate(secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("community")
-        .filter(digest=token_digest(secret))
-        .first()
-    )
+    token = ApiToken.objects.select_related("community").filter(digest=token_digest(secret)).first()
     if token is None or not token.is_usable:
         return None
     now = timezone.now()

@@ -86,7 +86,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
     if form.is_bound and not form.is_valid():
         filters = {}
-    page = Paginator(queries.audit_entries(actor=actor, filters=filters).select_related(), 50).get_page(
+    page = Paginator(queries.audit_entries(actor=actor, filters=filters), 50).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()

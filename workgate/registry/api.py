@@ -1,7 +1,5 @@
 """API of the registry: enterprises (employees and roster import come with the registry issue)."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate

@@ -21,10 +21,44 @@ from workgate.registry.models import Employee, Region, Shift, Site, Workshop
 
 BATCH = 5000
 HOME_COUNTY = "330206"  # 北仑区, where Dagang lies
-TRADE_WORDS = (
-    "恒达 华力 天诚 博远 金港 永鑫 海通 联创 东盛 瑞丰 宏图 新立 嘉和 隆兴 锦程 万达 三友 凯乐 "
-    "众鑫 中信 北仑 大港 甬港 华泰 明辉 卓越 协力 伟业 鼎盛 汇丰 富邦 双盈 康达 旭日 宝利 远航"
-).split()
+TRADE_WORDS = [
+    "恒达",
+    "华力",
+    "天诚",
+    "博远",
+    "金港",
+    "永鑫",
+    "海通",
+    "联创",
+    "东盛",
+    "瑞丰",
+    "宏图",
+    "新立",
+    "嘉和",
+    "隆兴",
+    "锦程",
+    "万达",
+    "三友",
+    "凯乐",
+    "众鑫",
+    "中信",
+    "北仑",
+    "大港",
+    "甬港",
+    "华泰",
+    "明辉",
+    "卓越",
+    "协力",
+    "伟业",
+    "鼎盛",
+    "汇丰",
+    "富邦",
+    "双盈",
+    "康达",
+    "旭日",
+    "宝利",
+    "远航",
+]
 INDUSTRIES = (
     ("机械", "Machinery"),
     ("模具", "Moulds"),
@@ -39,19 +73,94 @@ INDUSTRIES = (
     ("精密制造", "Precision manufacturing"),
     ("光电", "Optoelectronics"),
 )
-WORKSHOPS = ("一车间", "二车间", "三车间", "装配车间", "注塑车间", "冲压车间", "包装车间", "仓储部", "行政部")
-SHIFTS = (("早班", dt.time(8), dt.time(16)), ("中班", dt.time(16), dt.time(0)), ("夜班", dt.time(0), dt.time(8)))
+WORKSHOPS = (
+    "一车间",
+    "二车间",
+    "三车间",
+    "装配车间",
+    "注塑车间",
+    "冲压车间",
+    "包装车间",
+    "仓储部",
+    "行政部",
+)
+SHIFTS = (
+    ("早班", dt.time(8), dt.time(16)),
+    ("中班", dt.time(16), dt.time(0)),
+    ("夜班", dt.time(0), dt.time(8)),
+)
 # Where non-local workers of a Ningbo industrial zone come from, roughly (share of non-local).
 PROVINCE_WEIGHTS = {
-    "33": 18.0, "34": 12.0, "36": 10.0, "51": 9.0, "52": 8.0, "41": 8.0, "43": 7.0,
-    "42": 3.4, "50": 5.0, "53": 4.0, "45": 3.0, "37": 2.5, "32": 2.0, "35": 1.5,
-    "61": 1.5, "62": 1.0, "13": 1.0, "23": 0.6, "22": 0.4, "21": 0.4, "14": 0.4,
-    "15": 0.2, "44": 0.5, "46": 0.1, "64": 0.1, "63": 0.1, "65": 0.1, "54": 0.05,
-    "11": 0.1, "12": 0.1, "31": 0.1,
+    "33": 18.0,
+    "34": 12.0,
+    "36": 10.0,
+    "51": 9.0,
+    "52": 8.0,
+    "41": 8.0,
+    "43": 7.0,
+    "42": 3.4,
+    "50": 5.0,
+    "53": 4.0,
+    "45": 3.0,
+    "37": 2.5,
+    "32": 2.0,
+    "35": 1.5,
+    "61": 1.5,
+    "62": 1.0,
+    "13": 1.0,
+    "23": 0.6,
+    "22": 0.4,
+    "21": 0.4,
+    "14": 0.4,
+    "15": 0.2,
+    "44": 0.5,
+    "46": 0.1,
+    "64": 0.1,
+    "63": 0.1,
+    "65": 0.1,
+    "54": 0.05,
+    "11": 0.1,
+    "12": 0.1,
+    "31": 0.1,
 }
 NON_LOCAL_SHARE = 0.279
-MOBILE_PREFIXES = ("130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
-                   "166 173 175 176 177 180 181 182 183 185 186 187 188 189 191 198 199").split()
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "175",
+    "176",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+]
 
 
 @dataclass
@@ -149,9 +258,13 @@ def build(
                 used_names.add(name)
                 break
         size_class = (
-            Enterprise.Size.LARGE if size >= 1000 else
-            Enterprise.Size.MEDIUM if size >= 300 else
-            Enterprise.Size.SMALL if size >= 20 else Enterprise.Size.MICRO
+            Enterprise.Size.LARGE
+            if size >= 1000
+            else Enterprise.Size.MEDIUM
+            if size >= 300
+            else Enterprise.Size.SMALL
+            if size >= 20
+            else Enterprise.Size.MICRO
         )
         enterprises.append(
             Enterprise(
@@ -179,14 +292,24 @@ def build(
         n_workshops = max(1, min(len(WORKSHOPS), math.ceil(size / 80)))
         workshop_rows += [Workshop(enterprise=enterprise, name=w) for w in WORKSHOPS[:n_workshops]]
         n_shifts = 1 if size < 50 else 2 if size < 500 else 3
-        shift_rows += [Shift(enterprise=enterprise, name=n, starts=s, ends=e) for n, s, e in SHIFTS[:n_shifts]]
+        shift_rows += [
+            Shift(enterprise=enterprise, name=n, starts=s, ends=e) for n, s, e in SHIFTS[:n_shifts]
+        ]
     Workshop.objects.bulk_create(workshop_rows, batch_size=2000)
     Shift.objects.bulk_create(shift_rows, batch_size=2000)
     workshops: dict[int, list[int]] = {}
-    for pk, ent in Workshop.objects.filter(enterprise__community=community).values_list("pk", "enterprise_id").order_by("pk"):
+    for pk, ent in (
+        Workshop.objects.filter(enterprise__community=community)
+        .values_list("pk", "enterprise_id")
+        .order_by("pk")
+    ):
         workshops.setdefault(ent, []).append(pk)
     shifts: dict[int, list[int]] = {}
-    for pk, ent in Shift.objects.filter(enterprise__community=community).values_list("pk", "enterprise_id").order_by("pk"):
+    for pk, ent in (
+        Shift.objects.filter(enterprise__community=community)
+        .values_list("pk", "enterprise_id")
+        .order_by("pk")
+    ):
         shifts.setdefault(ent, []).append(pk)
 
     local_counties, by_province = _county_pool()
@@ -235,7 +358,9 @@ def build(
                     arrival_date=None,
                     workshop_id=rng.choice(ws),
                     shift_id=rng.choice(sh),
-                    dorm_room="" if local else f"{rng.randint(1, 12)}号楼-{rng.randint(1, 6)}{rng.randint(1, 30):02d}",
+                    dorm_room=""
+                    if local
+                    else f"{rng.randint(1, 12)}号楼-{rng.randint(1, 6)}{rng.randint(1, 30):02d}",
                     job_status=Employee.JobStatus.ACTIVE if arrived else Employee.JobStatus.AWAY,
                 )
             )

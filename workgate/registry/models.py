@@ -51,7 +51,9 @@ class Site(models.Model):
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
-        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="site_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "name"], name="site_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +92,9 @@ class Shift(models.Model):
     class Meta:
         verbose_name = _("shift")
         verbose_name_plural = _("shifts")
-        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="shift_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "name"], name="shift_unique_name")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.starts:%H:%M}–{self.ends:%H:%M}"

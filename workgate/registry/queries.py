@@ -30,6 +30,7 @@ def headline_figures(*, actor: Actor) -> dict[str, Any]:
     )
     status_counts = dict(
         enterprises(actor=actor)
+        .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
@@ -65,7 +66,9 @@ def enterprise_of(*, actor: Actor) -> Enterprise | None:
     """The enterprise an enterprise-level actor belongs to."""
     if actor.enterprise_id is None:
         return None
-    return Enterprise.objects.filter(pk=actor.enterprise_id, community_id=actor.community_id).first()
+    return Enterprise.objects.filter(
+        pk=actor.enterprise_id, community_id=actor.community_id
+    ).first()
 
 
 def enterprise_rows(*, actor: Actor, search: str = "", status: str = "") -> QuerySet[Enterprise]:

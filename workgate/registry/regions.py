@@ -27,6 +27,11 @@ class RegionRow:
     is_current: bool
 
 
+# Residence permits of Taiwan residents (since 2018) start with 830000; stdnum's data lists
+# Taiwan only under 71. Hong Kong (81) and Macao (82) are in the data already.
+SUPPLEMENT = (RegionRow("830000", "台湾地区", "台湾地区", 1, None, "83", True),)
+
+
 def _current_name(raw: str) -> tuple[str, bool]:
     """The newest name among `[1985-1986]滨海区,[1987-]北仑区`, and whether it is still in use."""
     best: tuple[int, str, bool] | None = None
@@ -34,7 +39,7 @@ def _current_name(raw: str) -> tuple[str, bool]:
         match = _TAGGED.match(part)
         if not match:
             return part, True
-        start, end, name = match.groups()
+        _start, end, name = match.groups()
         key = int(end) if end else 9999
         if best is None or key >= best[0]:
             best = (key, name, not end)
@@ -67,7 +72,9 @@ def region_rows() -> tuple[RegionRow, ...]:
         if code.endswith("00"):
             prefecture_names[code[:4]] = name
             rows.append(
-                RegionRow(code, name, f"{province_name} {name}", 2, province + "0000", province, current)
+                RegionRow(
+                    code, name, f"{province_name} {name}", 2, province + "0000", province, current
+                )
             )
         else:
             prefecture_code = code[:4] + "00"
@@ -76,7 +83,7 @@ def region_rows() -> tuple[RegionRow, ...]:
             # 市辖区 ("city districts") is a placeholder, not a place a person names.
             full = " ".join(p for p in (province_name, parent_name, name) if p)
             rows.append(RegionRow(code, name, full, 3, parent, province, current))
-    return tuple(rows)
+    return tuple(rows) + SUPPLEMENT
 
 
 @cache

@@ -7,181 +7,458 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_tenancy_users_audit_jobs'),
+        ("core", "0001_tenancy_users_audit_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('full_name', models.CharField(max_length=150, verbose_name='full name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Province'), (2, 'Prefecture'), (3, 'County')], verbose_name='level')),
-                ('province_code', models.CharField(db_index=True, max_length=2)),
-                ('is_current', models.BooleanField(default=True, verbose_name='in use today')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.region')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=6, primary_key=True, serialize=False, verbose_name="code"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("full_name", models.CharField(max_length=150, verbose_name="full name")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Province"), (2, "Prefecture"), (3, "County")],
+                        verbose_name="level",
+                    ),
+                ),
+                ("province_code", models.CharField(db_index=True, max_length=2)),
+                ("is_current", models.BooleanField(default=True, verbose_name="in use today")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="registry.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Shift',
+            name="Shift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('starts', models.TimeField(verbose_name='starts')),
-                ('ends', models.TimeField(verbose_name='ends')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='core.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("starts", models.TimeField(verbose_name="starts")),
+                ("ends", models.TimeField(verbose_name="ends")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shifts",
+                        to="core.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shift',
-                'verbose_name_plural': 'shifts',
+                "verbose_name": "shift",
+                "verbose_name_plural": "shifts",
             },
         ),
         migrations.CreateModel(
-            name='Employee',
+            name="Employee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, verbose_name='resident ID number')),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('mobile', models.CharField(blank=True, max_length=11, verbose_name='mobile number')),
-                ('hukou_code', models.CharField(max_length=6, verbose_name='household-registration code')),
-                ('is_local', models.BooleanField(default=True, verbose_name='local')),
-                ('current_address', models.CharField(blank=True, max_length=200, verbose_name='current address')),
-                ('arrival_date', models.DateField(blank=True, null=True, verbose_name='arrival date')),
-                ('arrived', models.BooleanField(default=False, verbose_name='arrived')),
-                ('dorm_room', models.CharField(blank=True, max_length=50, verbose_name='dorm room')),
-                ('job_status', models.CharField(choices=[('active', 'Working'), ('away', 'Not yet returned'), ('delayed', 'Return delayed'), ('shared_out', 'Lent to another enterprise'), ('left', 'Left')], default='active', max_length=12, verbose_name='job status')),
-                ('health_status', models.CharField(choices=[('normal', 'Normal'), ('fever', 'Fever'), ('suspected', 'Suspected case'), ('confirmed', 'Confirmed case')], default='normal', max_length=10, verbose_name='health')),
-                ('risk_level', models.CharField(choices=[('unknown', 'Not assessed'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='unknown', max_length=8, verbose_name='risk')),
-                ('quarantine_status', models.CharField(choices=[('none', 'Not in quarantine'), ('home', 'Home quarantine'), ('dorm', 'Quarantine dormitory'), ('hospital', 'In hospital')], default='none', max_length=10, verbose_name='quarantine')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.community')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='core.enterprise', verbose_name='enterprise')),
-                ('grid_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grid_employees', to=settings.AUTH_USER_MODEL, verbose_name='responsible grid member')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='employee_file', to=settings.AUTH_USER_MODEL)),
-                ('current_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region', verbose_name='current whereabouts')),
-                ('hukou_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region', verbose_name='household-registration region')),
-                ('shift', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='employees', to='registry.shift')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("id_number", models.CharField(max_length=18, verbose_name="resident ID number")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "mobile",
+                    models.CharField(blank=True, max_length=11, verbose_name="mobile number"),
+                ),
+                (
+                    "hukou_code",
+                    models.CharField(max_length=6, verbose_name="household-registration code"),
+                ),
+                ("is_local", models.BooleanField(default=True, verbose_name="local")),
+                (
+                    "current_address",
+                    models.CharField(blank=True, max_length=200, verbose_name="current address"),
+                ),
+                (
+                    "arrival_date",
+                    models.DateField(blank=True, null=True, verbose_name="arrival date"),
+                ),
+                ("arrived", models.BooleanField(default=False, verbose_name="arrived")),
+                (
+                    "dorm_room",
+                    models.CharField(blank=True, max_length=50, verbose_name="dorm room"),
+                ),
+                (
+                    "job_status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Working"),
+                            ("away", "Not yet returned"),
+                            ("delayed", "Return delayed"),
+                            ("shared_out", "Lent to another enterprise"),
+                            ("left", "Left"),
+                        ],
+                        default="active",
+                        max_length=12,
+                        verbose_name="job status",
+                    ),
+                ),
+                (
+                    "health_status",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Normal"),
+                            ("fever", "Fever"),
+                            ("suspected", "Suspected case"),
+                            ("confirmed", "Confirmed case"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="health",
+                    ),
+                ),
+                (
+                    "risk_level",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Not assessed"),
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="risk",
+                    ),
+                ),
+                (
+                    "quarantine_status",
+                    models.CharField(
+                        choices=[
+                            ("none", "Not in quarantine"),
+                            ("home", "Home quarantine"),
+                            ("dorm", "Quarantine dormitory"),
+                            ("hospital", "In hospital"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="quarantine",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.community",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="core.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "grid_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="grid_employees",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible grid member",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="employee_file",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "current_region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="current whereabouts",
+                    ),
+                ),
+                (
+                    "hukou_region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="household-registration region",
+                    ),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="employees",
+                        to="registry.shift",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'employee',
-                'verbose_name_plural': 'employees',
+                "verbose_name": "employee",
+                "verbose_name_plural": "employees",
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='core.enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sites",
+                        to="core.enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site',
-                'verbose_name_plural': 'sites',
+                "verbose_name": "site",
+                "verbose_name_plural": "sites",
             },
         ),
         migrations.CreateModel(
-            name='TimelineEvent',
+            name="TimelineEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(max_length=50)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='registry.employee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("kind", models.CharField(max_length=50)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="registry.employee",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timeline event',
-                'verbose_name_plural': 'timeline events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "timeline event",
+                "verbose_name_plural": "timeline events",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TravelRecord',
+            name="TravelRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date_from', models.DateField(verbose_name='from')),
-                ('date_to', models.DateField(blank=True, null=True, verbose_name='to')),
-                ('means', models.CharField(choices=[('train', 'Train'), ('plane', 'Plane'), ('coach', 'Coach'), ('car', 'Own car'), ('other', 'Other')], default='other', max_length=10, verbose_name='means')),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='travels', to='registry.employee')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date_from", models.DateField(verbose_name="from")),
+                ("date_to", models.DateField(blank=True, null=True, verbose_name="to")),
+                (
+                    "means",
+                    models.CharField(
+                        choices=[
+                            ("train", "Train"),
+                            ("plane", "Plane"),
+                            ("coach", "Coach"),
+                            ("car", "Own car"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=10,
+                        verbose_name="means",
+                    ),
+                ),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="travels",
+                        to="registry.employee",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'travel record',
-                'verbose_name_plural': 'travel records',
-                'ordering': ['-date_from'],
+                "verbose_name": "travel record",
+                "verbose_name_plural": "travel records",
+                "ordering": ["-date_from"],
             },
         ),
         migrations.CreateModel(
-            name='Workshop',
+            name="Workshop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='workshops', to='core.enterprise')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='workshops', to='registry.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="workshops",
+                        to="core.enterprise",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="workshops",
+                        to="registry.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'workshop',
-                'verbose_name_plural': 'workshops',
+                "verbose_name": "workshop",
+                "verbose_name_plural": "workshops",
             },
         ),
         migrations.AddField(
-            model_name='employee',
-            name='workshop',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='employees', to='registry.workshop'),
+            model_name="employee",
+            name="workshop",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="employees",
+                to="registry.workshop",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'name'), name='shift_unique_name'),
+            model_name="shift",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "name"), name="shift_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'name'), name='site_unique_name'),
+            model_name="site",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "name"), name="site_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['employee', '-at'], name='registry_ti_employe_5bb0f0_idx'),
+            model_name="timelineevent",
+            index=models.Index(fields=["employee", "-at"], name="registry_ti_employe_5bb0f0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='workshop',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'name'), name='workshop_unique_name'),
+            model_name="workshop",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "name"), name="workshop_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['enterprise', 'name'], name='registry_em_enterpr_39e0a4_idx'),
+            model_name="employee",
+            index=models.Index(
+                fields=["enterprise", "name"], name="registry_em_enterpr_39e0a4_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['community', 'is_local'], name='registry_em_communi_cbad01_idx'),
+            model_name="employee",
+            index=models.Index(
+                fields=["community", "is_local"], name="registry_em_communi_cbad01_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['community', 'hukou_code'], name='registry_em_communi_65138a_idx'),
+            model_name="employee",
+            index=models.Index(
+                fields=["community", "hukou_code"], name="registry_em_communi_65138a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['enterprise', 'workshop'], name='registry_em_enterpr_28401e_idx'),
+            model_name="employee",
+            index=models.Index(
+                fields=["enterprise", "workshop"], name="registry_em_enterpr_28401e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['community', 'job_status'], name='registry_em_communi_4ce300_idx'),
+            model_name="employee",
+            index=models.Index(
+                fields=["community", "job_status"], name="registry_em_communi_4ce300_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='employee',
-            constraint=models.UniqueConstraint(fields=('community', 'id_number'), name='employee_unique_id_in_community'),
+            model_name="employee",
+            constraint=models.UniqueConstraint(
+                fields=("community", "id_number"), name="employee_unique_id_in_community"
+            ),
         ),
     ]

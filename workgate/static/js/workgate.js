@@ -12,7 +12,7 @@
       return {
         grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis" },
-        xAxis: { type: "value" },
+        xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.province; }) },
         series: [{ type: "bar", data: rows.map(function (r) { return r.count; }), itemStyle: { color: "#1565c0" } }]
       };
@@ -23,7 +23,8 @@
         legend: { bottom: 0, type: "scroll" },
         series: [{
           type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
-          data: rows.map(function (r) { return { name: r.label, value: r.count }; })
+          data: rows.filter(function (r) { return r.count > 0; })
+            .map(function (r) { return { name: r.label, value: r.count }; })
         }]
       };
     }

@@ -35,16 +35,33 @@ class Command(BaseCommand):
     help = "Load the simulated Dagang community (once) and serve it with a task worker."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--scale", type=scale_value, default=1.0,
-                            help="1.0 = 651 enterprises and ~100,000 employees (default).")
+        parser.add_argument(
+            "--scale",
+            type=scale_value,
+            default=1.0,
+            help="1.0 = 651 enterprises and ~100,000 employees (default).",
+        )
         parser.add_argument("--seed", type=int, default=2020, help="Random seed (default 2020).")
         parser.add_argument("--no-serve", action="store_true", help="Load only; do not serve.")
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the database file and build the demo again (SQLite only).")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("WORKGATE_PORT", "8000")))
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the database file and build the demo again (SQLite only).",
+        )
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("WORKGATE_PORT", "8000"))
+        )
 
-    def handle(self, *args: Any, scale: float, seed: int, no_serve: bool, reset: bool,
-               port: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        scale: float,
+        seed: int,
+        no_serve: bool,
+        reset: bool,
+        port: int,
+        **options: Any,
+    ) -> None:
         if reset:
             self._reset_database()
         self.stdout.write("Migrating the database…")
@@ -54,8 +71,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Building the simulated community at scale {scale} (seed {seed})…")
             started = time.monotonic()
             community = build_demo(scale=scale, seed=seed, log=self.stdout.write)
-            self.stdout.write(self.style.SUCCESS(
-                f"Built in {time.monotonic() - started:.1f} s."))
+            self.stdout.write(self.style.SUCCESS(f"Built in {time.monotonic() - started:.1f} s."))
         else:
             self.stdout.write(
                 f"The simulated community is already loaded ({community.name}); nothing added. "
@@ -68,8 +84,10 @@ class Command(BaseCommand):
     def _reset_database(self) -> None:
         db = settings.DATABASES["default"]
         if db["ENGINE"] != "django.db.backends.sqlite3":
-            raise CommandError("--reset only deletes the built-in SQLite database; "
-                               "drop a PostgreSQL database with its own tools.")
+            raise CommandError(
+                "--reset only deletes the built-in SQLite database; "
+                "drop a PostgreSQL database with its own tools."
+            )
         from django.db import connections
 
         connections.close_all()
@@ -81,15 +99,16 @@ class Command(BaseCommand):
     def _print_accounts(self, community: Any, port: int) -> None:
         password = demo_password()
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING(
-            f"Demo accounts (password for all: {password})"))
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"Demo accounts (password for all: {password})")
+        )
         for account in demo_accounts(community):
             self.stdout.write(f"  {account.username:<10} {account.role.label:<22} {account.where}")
-        self.stdout.write(f"  (every other enterprise has its own officer-XXXXXX account)")
+        self.stdout.write("  (every other enterprise has its own officer-XXXXXX account)")
         self.stdout.write(f"\nOpen http://127.0.0.1:{port}/ and sign in.\n")
 
     def _serve(self, port: int) -> None:
-        worker = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        worker = subprocess.Popen(
             [sys.executable, "-m", "workgate.cli", "worker"], env=dict(os.environ)
         )
         cmd, env = serve_command("127.0.0.1", port, int(os.environ.get("WEB_CONCURRENCY", "2")))

@@ -19,9 +19,20 @@ def serve_command(host: str, port: int, workers: int) -> tuple[list[str], dict[s
         env.setdefault("WORKGATE_LOCAL", "1")
     bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
     cmd = [
-        sys.executable, "-m", "gunicorn", "workgate.wsgi:application",
-        "--bind", bind, "--workers", str(workers), "--threads", "4",
-        "--access-logfile", "-", "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "workgate.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
     ]
     return cmd, env
 
@@ -31,8 +42,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("WORKGATE_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("WORKGATE_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("WORKGATE_PORT", "8000"))
+        )
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         cmd, env = serve_command(host, port, workers)

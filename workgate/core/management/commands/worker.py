@@ -20,6 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
         extra = ["--batch"] if batch else []
         call_command(
-            "db_worker", "--interval", str(interval), "--no-startup-delay", *extra,
+            "db_worker",
+            "--interval",
+            str(interval),
+            "--no-startup-delay",
+            *extra,
             verbosity=options.get("verbosity", 1),
         )
