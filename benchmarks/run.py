@@ -1,0 +1,90 @@
+"""`make bench`: run every benchmarks/bench_*.py, print the figures, write docs/benchmarks.md.
+
+Each module has `run() -> list[Figure]`. Figures are measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import Figure  # noqa: E402
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        mem = "?"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    only = sys.argv[1:]
+    modules = sorted(p.stem for p in (ROOT / "benchmarks").glob("bench_*.py"))
+    results: list[tuple[str, str, list[Figure]]] = []
+    for name in modules:
+        if only and name not in only:
+            continue
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"== {module.TITLE}")
+        figures = module.run()
+        for f in figures:
+            print(f"   {f.name}: {f.value} {f.unit}  (target: {f.target or '—'})")
+        results.append((module.TITLE, (module.__doc__ or "").strip(), figures))
+    write_report(results)
+    return 0
+
+
+def write_report(results: list[tuple[str, str, list[Figure]]]) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (benchmarks/run.py); do not edit by hand.",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        "",
+    ]
+    for title, doc, figures in results:
+        lines += [
+            f"## {title}",
+            "",
+            doc,
+            "",
+            "| figure | value | target | met |",
+            "|---|---|---|---|",
+        ]
+        for f in figures:
+            met = "" if f.met is None else ("yes" if f.met else "**no**")
+            lines.append(f"| {f.name} | {f.value} {f.unit} | {f.target or '—'} | {met} |")
+        lines.append("")
+    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
+    print(f"Wrote {ROOT / 'docs' / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
