@@ -253,7 +253,8 @@ def build(
     for i, size in enumerate(sizes):
         industry = INDUSTRIES[i % len(INDUSTRIES)][0] if i else "汽车零部件"
         while True:
-            name = f"宁波{rng.choice(TRADE_WORDS)}{rng.choice(TRADE_WORDS)}{industry}有限公司"
+            first, second = rng.sample(TRADE_WORDS, 2)
+            name = f"宁波{first}{second}{industry}有限公司"
             if name not in used_names:
                 used_names.add(name)
                 break
