@@ -29,7 +29,9 @@ def main(base: str, password: str, out: Path) -> None:
         for lang, locale in (("zh", "zh-CN"), ("en", "en-GB")):
             for width in (1280, 360):
                 for user, paths in PAGES.items():
-                    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+                    ctx = browser.new_context(
+                        viewport={"width": width, "height": 900}, locale=locale
+                    )
                     page = ctx.new_page()
                     page.goto(base + "/login/")
                     page.fill("input[name=username]", user)
@@ -41,7 +43,9 @@ def main(base: str, password: str, out: Path) -> None:
                         page.wait_for_load_state("networkidle")
                         page.wait_for_timeout(800)  # let chart animations finish
                         name = path.strip("/").replace("/", "-") or "home"
-                        page.screenshot(path=str(out / f"{lang}-{width}-{user}-{name}.png"), full_page=True)
+                        page.screenshot(
+                            path=str(out / f"{lang}-{width}-{user}-{name}.png"), full_page=True
+                        )
                     ctx.close()
         browser.close()
 

@@ -18,9 +18,14 @@ from workgate.core.models import Job
 logger = logging.getLogger(__name__)
 
 # Job kind → dotted path of `fn(job: Job, report: Callable[[int, int, str], None]) -> dict`.
+# Apps add theirs with `register_job_runner` in their AppConfig.ready().
 JOB_RUNNERS: dict[str, str] = {
     "audit_export": "workgate.core.services.audit_export_run",
 }
+
+
+def register_job_runner(kind: str, dotted_path: str) -> None:
+    JOB_RUNNERS[kind] = dotted_path
 
 
 def job_start(*, actor: Actor, kind: str, params: dict[str, Any] | None = None) -> Job:

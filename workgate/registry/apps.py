@@ -14,3 +14,9 @@ class RegistryConfig(AppConfig):
         from workgate.registry.regions import load_regions_after_migrate
 
         post_migrate.connect(load_regions_after_migrate, sender=self)
+
+        from workgate.core.jobs import register_job_runner
+
+        register_job_runner("roster_preview", "workgate.registry.importing.jobs.preview_run")
+        register_job_runner("roster_import", "workgate.registry.importing.jobs.import_run")
+        register_job_runner("employee_export", "workgate.registry.exporting.export_run")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -266,3 +268,81 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class ImportMapping(models.Model):
+    """The column mapping an enterprise last confirmed, offered again on its next import."""
+
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="import_mapping"
+    )
+    # normalised header text → employee field name (see registry/importing/columns.py)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_community = "enterprise__community_id"
+    tenant_enterprise = "enterprise_id"
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} mapping"
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file, from upload through preview to import, with its results."""
+
+    class Policy(models.TextChoices):
+        VALID_ROWS = "valid-rows", _("Import the valid rows, report the others")
+        ALL_OR_NOTHING = "all-or-nothing", _("Import nothing unless every row is valid")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        PREVIEWING = "previewing", _("Checking")
+        PREVIEWED = "previewed", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Nothing imported")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="roster_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original_name = models.CharField(_("file"), max_length=255)
+    file = models.CharField(max_length=300)  # path under MEDIA_ROOT
+    policy = models.CharField(_("policy"), max_length=20, choices=Policy, default=Policy.VALID_ROWS)
+    header_row = models.PositiveIntegerField(default=0)  # 0-based index of the header row
+    # column index (as a string) → employee field name; unmapped columns are absent
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first errors, for the page: [{"row", "column", "value" (masked), "reason"}]
+    errors = models.JSONField(default=list, blank=True)
+    report_file = models.CharField(max_length=300, blank=True)  # path under MEDIA_ROOT
+    job = models.ForeignKey(
+        "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_community = "community_id"
+    tenant_enterprise = "enterprise_id"
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
