@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workgate.core.context_processors.shell",
             ],
+            "builtins": ["workgate.core.templatetags.workgate"],
         },
     },
 ]

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from workgate.core import queries, services
@@ -65,7 +65,7 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: TokenCreatedOut})
 @api_require(Perm.TOKEN_MANAGE)
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     token, secret = services.token_create(
         actor=request.actor,  # type: ignore[attr-defined]
         name=payload.name,
@@ -73,7 +73,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
         enterprise_id=payload.enterprise_id,
         expires_at=payload.expires_at,
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

@@ -20,6 +20,9 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("Overview"), "core:home", Perm.DASHBOARD_VIEW),
     NavItem(_("Enterprises"), "registry:enterprise_list", Perm.ENTERPRISE_VIEW),
+    NavItem(_("Employees"), "registry:employee_list", Perm.EMPLOYEE_VIEW),
+    NavItem(_("Roster imports"), "registry:import_list", Perm.EMPLOYEE_MANAGE),
+    NavItem(_("My file"), "registry:own_file", Perm.OWN_FILE_VIEW),
     NavItem(_("Audit log"), "core:audit", Perm.AUDIT_VIEW),
     NavItem(_("API tokens"), "core:tokens", Perm.TOKEN_MANAGE),
 ]

@@ -31,3 +31,20 @@ def normalise_mobile(value: str | int | None) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return str(parsed.national_number)
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """A mainland mobile (11 digits) or landline (0574-86801234 as 057486801234), or None."""
+    mobile = normalise_mobile(value)
+    if mobile:
+        return mobile
+    text = normalise_text(str(value or ""))
+    if not text:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
+        return None
+    return "0" + str(parsed.national_number)

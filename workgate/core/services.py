@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -155,3 +156,106 @@ def audit_export_run(job: Job, report: Callable[[int, int, str], None]) -> dict[
             detail={"rows": total, "filters": job.params.get("filters", {})},
         )
     return {"file": f"exports/{name}", "rows": total}
+
+
+# --- Enterprises (the tenants inside a community) ------------------------------------------
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "credit_code",
+    "address",
+    "industry",
+    "size",
+    "contact_name",
+    "contact_phone",
+)
+
+
+def normalise_credit_code(value: str) -> str:
+    """The unified social credit code in `value`, checked with python-stdnum (cn.uscc)."""
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    from workgate.core.text import compact
+
+    code = compact(value or "").upper()
+    if not code:
+        raise ServiceError(_("Enter the unified social credit code."), field="credit_code")
+    try:
+        return uscc.validate(code)
+    except StdnumError as exc:
+        if len(code) != 18:
+            message = _("A unified social credit code has 18 characters; this one has %(n)d.") % {
+                "n": len(code)
+            }
+        elif exc.__class__.__name__ == "InvalidChecksum":
+            message = _(
+                "The last character (check character) does not match; a character is mistyped."
+            )
+        else:
+            message = _(
+                "The code holds characters a unified social credit code cannot have "
+                "(I, O, Z, S and V are never used)."
+            )
+        raise ServiceError(message, field="credit_code") from exc
+
+
+def _enterprise_clean(
+    data: dict[str, Any], *, community_id: int, exclude_pk: int | None
+) -> dict[str, Any]:
+    from workgate.core.phones import normalise_phone
+    from workgate.core.text import normalise_text
+
+    clean = {k: normalise_text(str(data.get(k) or "")) for k in ENTERPRISE_FIELDS}
+    if not clean["name"]:
+        raise ServiceError(_("Enter the enterprise's name."), field="name")
+    clean["credit_code"] = normalise_credit_code(clean["credit_code"])
+    taken = Enterprise.objects.filter(credit_code=clean["credit_code"]).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ServiceError(
+            _("Another enterprise already has this credit code."), field="credit_code"
+        )
+    if clean["size"] not in Enterprise.Size.values:
+        clean["size"] = Enterprise.Size.SMALL
+    if clean["contact_phone"]:
+        phone = normalise_phone(clean["contact_phone"])
+        if phone is None:
+            raise ServiceError(
+                _("That is not a phone number in mainland China."), field="contact_phone"
+            )
+        clean["contact_phone"] = phone
+    return clean
+
+
+@transaction.atomic
+def enterprise_create(*, actor: Actor, data: dict[str, Any]) -> Enterprise:
+    actor.check(Perm.ENTERPRISE_CREATE)
+    clean = _enterprise_clean(data, community_id=actor.community_id, exclude_pk=None)
+    enterprise = Enterprise.objects.create(community_id=actor.community_id, **clean)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=enterprise)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, actor: Actor, enterprise: Enterprise, data: dict[str, Any]) -> Enterprise:
+    actor.check(Perm.ENTERPRISE_MANAGE)
+    if enterprise.community_id != actor.community_id or (
+        not actor.community_wide and enterprise.pk != actor.enterprise_id
+    ):
+        raise PermissionDenied
+    clean = _enterprise_clean(
+        {**{f: getattr(enterprise, f) for f in ENTERPRISE_FIELDS}, **data},
+        community_id=actor.community_id,
+        exclude_pk=enterprise.pk,
+    )
+    if clean["credit_code"] != enterprise.credit_code and not actor.community_wide:
+        raise ServiceError(_("Only community staff can change a credit code."), field="credit_code")
+    changed = [f for f in ENTERPRISE_FIELDS if getattr(enterprise, f) != clean[f]]
+    if changed:
+        for f in changed:
+            setattr(enterprise, f, clean[f])
+        enterprise.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=enterprise, detail={"fields": changed}
+        )
+    return enterprise

@@ -118,7 +118,12 @@ def job_status(request: HttpRequest, job_id: str) -> HttpResponse:
     job = queries.job_for(actor=request.actor, job_id=str(job_id))  # type: ignore[attr-defined]
     if job is None:
         raise Http404
-    return render(request, "core/partials/job.html", {"job": job})
+    response = render(request, "core/partials/job.html", {"job": job})
+    next_url = job.params.get("next", "")
+    if job.is_finished and next_url.startswith("/") and request.htmx:  # type: ignore[attr-defined]
+        # The page that started the job shows its results once it is over.
+        response["HX-Redirect"] = next_url
+    return response
 
 
 @require(Perm.JOB_VIEW)

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from workgate.registry.models import Employee, Region, TimelineEvent
+from workgate.core.access import Actor, Perm
+from workgate.core.audit import audit_record
+from workgate.core.jobs import job_start
+from workgate.core.masking import mask_id_number, mask_phone
+from workgate.core.models import AuditEntry, Community, Enterprise, Job
+from workgate.core.phones import normalise_mobile
+from workgate.core.services import ServiceError
+from workgate.core.text import normalise_text
+from workgate.registry.idnumbers import IdNumberError, parse_id_number
+from workgate.registry.models import (
+    Employee,
+    Region,
+    RosterImport,
+    Shift,
+    Site,
+    TimelineEvent,
+    TravelRecord,
+    Workshop,
+)
 from workgate.registry.regions import region_rows
 
 
@@ -42,7 +66,404 @@ def regions_sync(*, using: str = "default") -> int:
 def timeline_add(
     *, employee: Employee, kind: str, params: dict[str, Any] | None = None, actor_label: str = ""
 ) -> TimelineEvent:
-    """Add an event to a person's file. Every app records its events through this function."""
+    """Add an event to a person's file. Every app records its events through this function;
+    `workgate.registry.timeline` says how each kind is shown."""
     return TimelineEvent.objects.create(
         employee=employee, kind=kind, params=params or {}, actor_label=actor_label
     )
+
+
+def _own_enterprise(actor: Actor, enterprise: Enterprise, perm: Perm) -> None:
+    actor.check(perm)
+    if enterprise.community_id != actor.community_id:
+        raise PermissionDenied
+    if not actor.community_wide and enterprise.pk != actor.enterprise_id:
+        raise PermissionDenied
+
+
+# --- Sites, workshops, shifts ---------------------------------------------------------------
+
+
+@transaction.atomic
+def site_add(*, actor: Actor, enterprise: Enterprise, name: str, address: str = "") -> Site:
+    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
+    name = normalise_text(name)
+    if not name:
+        raise ServiceError(_("Enter a name."), field="name")
+    if Site.objects.filter(enterprise=enterprise, name=name).exists():
+        raise ServiceError(_("There is already one with this name."), field="name")
+    site = Site.objects.create(enterprise=enterprise, name=name, address=normalise_text(address))
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=site)
+    return site
+
+
+@transaction.atomic
+def workshop_add(
+    *, actor: Actor, enterprise: Enterprise, name: str, site: Site | None = None
+) -> Workshop:
+    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
+    name = normalise_text(name)
+    if not name:
+        raise ServiceError(_("Enter a name."), field="name")
+    if Workshop.objects.filter(enterprise=enterprise, name=name).exists():
+        raise ServiceError(_("There is already one with this name."), field="name")
+    if site is not None and site.enterprise_id != enterprise.pk:
+        raise ServiceError(_("That site belongs to another enterprise."), field="site")
+    workshop = Workshop.objects.create(enterprise=enterprise, name=name, site=site)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=workshop)
+    return workshop
+
+
+@transaction.atomic
+def shift_add(
+    *, actor: Actor, enterprise: Enterprise, name: str, starts: dt.time, ends: dt.time
+) -> Shift:
+    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
+    name = normalise_text(name)
+    if not name:
+        raise ServiceError(_("Enter a name."), field="name")
+    if Shift.objects.filter(enterprise=enterprise, name=name).exists():
+        raise ServiceError(_("There is already one with this name."), field="name")
+    if starts == ends:
+        raise ServiceError(_("A shift cannot start and end at the same time."), field="ends")
+    shift = Shift.objects.create(enterprise=enterprise, name=name, starts=starts, ends=ends)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=shift)
+    return shift
+
+
+@transaction.atomic
+def part_remove(*, actor: Actor, part: Site | Workshop | Shift) -> None:
+    """Remove a site, workshop or shift; employees in it keep their file, without it."""
+    _own_enterprise(actor, part.enterprise, Perm.ENTERPRISE_MANAGE)
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=part)
+    part.delete()
+
+
+# --- Employees -------------------------------------------------------------------------------
+
+EMPLOYEE_FIELDS = (
+    "name",
+    "id_number",
+    "mobile",
+    "current_region",
+    "current_address",
+    "arrival_date",
+    "arrived",
+    "workshop",
+    "shift",
+    "dorm_room",
+    "job_status",
+    "grid_member",
+)
+
+
+@dataclass
+class EmployeeInput:
+    """What a person types into the file form (or an API client sends)."""
+
+    name: str
+    id_number: str
+    mobile: str = ""
+    current_region: Region | None = None
+    current_address: str = ""
+    arrival_date: dt.date | None = None
+    arrived: bool = False
+    workshop: Workshop | None = None
+    shift: Shift | None = None
+    dorm_room: str = ""
+    job_status: str = Employee.JobStatus.ACTIVE
+    grid_member: Any = None
+
+
+def _employee_clean(
+    data: EmployeeInput, *, enterprise: Enterprise, exclude_pk: int | None
+) -> dict[str, Any]:
+    name = normalise_text(data.name)
+    if not name:
+        raise ServiceError(_("Enter the person's name."), field="name")
+    try:
+        parsed = parse_id_number(data.id_number)
+    except IdNumberError as exc:
+        raise ServiceError(str(exc), field="id_number") from exc
+    clash = (
+        Employee.objects.filter(community_id=enterprise.community_id, id_number=parsed.number)
+        .exclude(pk=exclude_pk)
+        .select_related("enterprise")
+        .first()
+    )
+    if clash is not None:
+        if clash.enterprise_id == enterprise.pk:
+            message = _("This ID number already has a file in this enterprise (%(name)s).") % {
+                "name": clash.name
+            }
+        else:
+            message = _(
+                "This ID number already has a file at %(enterprise)s. Ask them or community "
+                "staff to move the person; files are never moved silently."
+            ) % {"enterprise": clash.enterprise.name}
+        raise ServiceError(message, field="id_number", code="duplicate")
+    mobile = ""
+    if normalise_text(data.mobile or ""):
+        mobile = normalise_mobile(data.mobile) or ""
+        if not mobile:
+            raise ServiceError(
+                _("That is not a mobile number in mainland China (11 digits starting with 1)."),
+                field="mobile",
+            )
+    for part, label in ((data.workshop, "workshop"), (data.shift, "shift")):
+        if part is not None and part.enterprise_id != enterprise.pk:
+            raise ServiceError(_("That belongs to another enterprise."), field=label)
+    if data.job_status not in Employee.JobStatus.values:
+        raise ServiceError(_("Choose a job status from the list."), field="job_status")
+    community: Community = enterprise.community
+    return {
+        "name": name,
+        "id_number": parsed.number,
+        "sex": parsed.sex,
+        "birth_date": parsed.birth_date,
+        "hukou_code": parsed.number[:6],
+        "hukou_region_id": parsed.region.code,
+        "is_local": parsed.number.startswith(community.home_region_prefix),
+        "mobile": mobile,
+        "current_region": data.current_region,
+        "current_address": normalise_text(data.current_address or ""),
+        "arrival_date": data.arrival_date,
+        "arrived": bool(data.arrived),
+        "workshop": data.workshop,
+        "shift": data.shift,
+        "dorm_room": normalise_text(data.dorm_room or ""),
+        "job_status": data.job_status,
+        "grid_member": data.grid_member,
+    }
+
+
+@transaction.atomic
+def employee_register(*, actor: Actor, enterprise: Enterprise, data: EmployeeInput) -> Employee:
+    """Open a file for a person in an enterprise."""
+    _own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
+    clean = _employee_clean(data, enterprise=enterprise, exclude_pk=None)
+    employee = Employee.objects.create(
+        community_id=enterprise.community_id, enterprise=enterprise, **clean
+    )
+    timeline_add(employee=employee, kind="registry.registered", actor_label=actor.label)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=employee,
+        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+    )
+    return employee
+
+
+def _comparable(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value
+
+
+@transaction.atomic
+def employee_update(*, actor: Actor, employee: Employee, data: EmployeeInput) -> Employee:
+    """Change a person's file; the changed fields go to the timeline and the audit log."""
+    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    clean = _employee_clean(data, enterprise=employee.enterprise, exclude_pk=employee.pk)
+    changed = [f for f, v in clean.items() if _comparable(getattr(employee, f)) != _comparable(v)]
+    if not changed:
+        return employee
+    for field in changed:
+        setattr(employee, field, clean[field])
+    employee.save(update_fields=[*changed, "updated_at"])
+    shown = sorted({f.removesuffix("_id") for f in changed})
+    timeline_add(
+        employee=employee,
+        kind="registry.updated",
+        params={"fields": shown},
+        actor_label=actor.label,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=employee,
+        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        detail={"fields": shown},
+    )
+    return employee
+
+
+@transaction.atomic
+def travel_add(
+    *,
+    actor: Actor,
+    employee: Employee,
+    region: Region,
+    date_from: dt.date,
+    date_to: dt.date | None,
+    means: str,
+) -> TravelRecord:
+    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    if date_to is not None and date_to < date_from:
+        raise ServiceError(_("The end date is before the start date."), field="date_to")
+    if means not in TravelRecord.Means.values:
+        means = TravelRecord.Means.OTHER
+    travel = TravelRecord.objects.create(
+        employee=employee, region=region, date_from=date_from, date_to=date_to, means=means
+    )
+    timeline_add(
+        employee=employee,
+        kind="registry.travel",
+        params={"region": region.full_name, "from": str(date_from), "to": str(date_to or "")},
+        actor_label=actor.label,
+    )
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=travel)
+    return travel
+
+
+REVEALABLE = {"id_number": mask_id_number, "mobile": mask_phone}
+
+
+def employee_edit_opened(*, actor: Actor, employee: Employee, request: Any = None) -> None:
+    """The edit form shows the ID number and phone in full: that read is audited too."""
+    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    actor.check(Perm.PERSONAL_DATA_REVEAL)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REVEAL,
+        obj=employee,
+        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        detail={"field": "id_number,mobile", "via": "edit form"},
+        request=request,
+    )
+
+
+@transaction.atomic
+def personal_data_reveal(
+    *, actor: Actor, employee: Employee, field: str, request: Any = None
+) -> str:
+    """The unmasked value of one field, for a role that needs it; every reveal is audited."""
+    actor.check(Perm.PERSONAL_DATA_REVEAL)
+    if field not in REVEALABLE:
+        raise ServiceError(_("This field cannot be revealed."), field=field)
+    if employee.community_id != actor.community_id or (
+        not actor.community_wide and employee.enterprise_id != actor.enterprise_id
+    ):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REVEAL,
+        obj=employee,
+        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        detail={"field": field},
+        request=request,
+    )
+    return getattr(employee, field)
+
+
+# --- Roster imports: upload, check (dry run), import. The work is in registry/importing. ----
+
+IMPORT_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@transaction.atomic
+def roster_import_create(*, actor: Actor, enterprise: Enterprise, upload: Any) -> RosterImport:
+    """Keep an uploaded roster under var/media/imports and open its import record."""
+    _own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
+    original = Path(str(upload.name)).name[:200] or "roster"
+    if Path(original).suffix.lower() not in IMPORT_SUFFIXES:
+        raise ServiceError(
+            _("This is not an Excel or CSV file. Save the roster as .xlsx, .xls or .csv."),
+            field="file",
+        )
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ServiceError(_("The file is larger than 50 MB."), field="file")
+    if upload.size == 0:
+        raise ServiceError(_("The file is empty."), field="file")
+    roster_import = RosterImport(
+        community_id=enterprise.community_id,
+        enterprise=enterprise,
+        uploaded_by=actor.user,
+        original_name=original,
+    )
+    relative = Path("imports") / str(roster_import.pk) / f"upload{Path(original).suffix.lower()}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    roster_import.file = str(relative)
+    roster_import.save()
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=roster_import)
+    return roster_import
+
+
+def roster_import_path(roster_import: RosterImport) -> Path:
+    return Path(settings.MEDIA_ROOT) / roster_import.file
+
+
+@transaction.atomic
+def roster_import_check(
+    *, actor: Actor, roster_import: RosterImport, header_row: int, mapping: dict[str, str]
+) -> Job:
+    """Confirm the column mapping and check every row on the worker (nothing written yet)."""
+    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    if roster_import.status not in (RosterImport.Status.UPLOADED, RosterImport.Status.PREVIEWED):
+        raise ServiceError(_("This import has already run."), code="conflict")
+    from workgate.registry.importing.columns import REQUIRED
+
+    mapped = set(mapping.values())
+    missing = [f for f in REQUIRED if f not in mapped]
+    if missing:
+        raise ServiceError(
+            _("Choose the column that holds: %(fields)s.")
+            % {"fields": ", ".join(str(Employee._meta.get_field(f).verbose_name) for f in missing)},
+            field="mapping",
+        )
+    doubles = sorted({f for f in mapped if list(mapping.values()).count(f) > 1})
+    if doubles:
+        raise ServiceError(
+            _("Each field can come from one column only: %(fields)s.")
+            % {"fields": ", ".join(str(Employee._meta.get_field(f).verbose_name) for f in doubles)},
+            field="mapping",
+        )
+    roster_import.header_row = header_row
+    roster_import.mapping = mapping
+    roster_import.status = RosterImport.Status.PREVIEWING
+    roster_import.save(update_fields=["header_row", "mapping", "status"])
+    job = job_start(
+        actor=actor,
+        kind="roster_preview",
+        params={
+            "roster_import_id": str(roster_import.pk),
+            "next": roster_import_url(roster_import),
+        },
+    )
+    roster_import.job = job
+    roster_import.save(update_fields=["job"])
+    return job
+
+
+@transaction.atomic
+def roster_import_start(*, actor: Actor, roster_import: RosterImport, policy: str) -> Job:
+    """Write the checked roster on the worker, under the chosen policy."""
+    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    if roster_import.status != RosterImport.Status.PREVIEWED:
+        raise ServiceError(_("Check the file before importing it."), code="conflict")
+    if policy not in RosterImport.Policy.values:
+        raise ServiceError(_("Choose what to do with wrong rows."), field="policy")
+    roster_import.policy = policy
+    roster_import.status = RosterImport.Status.IMPORTING
+    roster_import.save(update_fields=["policy", "status"])
+    job = job_start(
+        actor=actor,
+        kind="roster_import",
+        params={
+            "roster_import_id": str(roster_import.pk),
+            "next": roster_import_url(roster_import),
+        },
+    )
+    roster_import.job = job
+    roster_import.save(update_fields=["job"])
+    return job
+
+
+def roster_import_url(roster_import: RosterImport) -> str:
+    from django.urls import reverse
+
+    return reverse("registry:import_detail", kwargs={"pk": roster_import.pk})

@@ -1,0 +1,1 @@
+"""Pages of the registry: enterprises, employees (one file per person), roster imports."""
