@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import os
 import platform
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

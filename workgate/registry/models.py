@@ -211,7 +211,9 @@ class Employee(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["enterprise", "name"]),
+            # The employee list is ordered by name (then id) within a community or enterprise.
+            models.Index(fields=["enterprise", "name", "id"]),
+            models.Index(fields=["community", "name", "id"]),
             models.Index(fields=["community", "is_local"]),
             models.Index(fields=["community", "hukou_code"]),
             models.Index(fields=["enterprise", "workshop"]),
