@@ -57,7 +57,7 @@ def inner() -> None:
 
 
 def _run(url: str | None, var: str) -> dict[str, int]:
-    env = {**os.environ, "WORKGATE_VAR_DIR": var, "WORKGATE_DEMO_PASSWORD": "bench-only"}  # noqa: S105
+    env = {**os.environ, "WORKGATE_VAR_DIR": var, "WORKGATE_DEMO_PASSWORD": "bench-only"}
     env.update(DATABASE_URL=url or "", ALLOWED_HOSTS="testserver", WORKGATE_LOCAL="1")
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_lists", "--inner"],

@@ -44,45 +44,59 @@ def machine() -> str:
     )
 
 
+RESULTS = ROOT / "docs" / "benchmarks.json"
+
+
 def main() -> int:
+    """`run.py` runs every benchmark; `run.py bench_x bench_y` runs those and keeps the others'
+    last figures (kept in docs/benchmarks.json), so docs/benchmarks.md always lists them all."""
     only = sys.argv[1:]
     modules = sorted(p.stem for p in (ROOT / "benchmarks").glob("bench_*.py"))
-    results: list[tuple[str, str, list[Figure]]] = []
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in modules:
         if only and name not in only:
             continue
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"== {module.TITLE}")
-        figures = module.run()
+        figures: list[Figure] = module.run()
         for f in figures:
             print(f"   {f.name}: {f.value} {f.unit}  (target: {f.target or '—'})")
-        results.append((module.TITLE, (module.__doc__ or "").strip(), figures))
-    write_report(results)
+        stored[name] = {
+            "title": module.TITLE,
+            "doc": " ".join((module.__doc__ or "").split()),
+            "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            "machine": machine(),
+            "figures": [asdict(f) for f in figures],
+        }
+        RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n")
+    write_report(stored)
     return 0
 
 
-def write_report(results: list[tuple[str, str, list[Figure]]]) -> None:
+def write_report(stored: dict[str, dict]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (benchmarks/run.py); do not edit by hand.",
-        "",
-        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}",
+        "Written by `make bench` (benchmarks/run.py) from docs/benchmarks.json; "
+        "do not edit by hand. `make bench` runs them all; "
+        "`.venv/bin/python benchmarks/run.py bench_NAME` runs one.",
         "",
     ]
-    for title, doc, figures in results:
+    for entry in stored.values():
         lines += [
-            f"## {title}",
+            f"## {entry['title']}",
             "",
-            doc,
+            entry["doc"],
+            "",
+            f"Measured {entry['date']} on {entry['machine']}.",
             "",
             "| figure | value | target | met |",
             "|---|---|---|---|",
         ]
-        for f in figures:
-            met = "" if f.met is None else ("yes" if f.met else "**no**")
-            lines.append(f"| {f.name} | {f.value} {f.unit} | {f.target or '—'} | {met} |")
+        for f in entry["figures"]:
+            met = "" if f["met"] is None else ("yes" if f["met"] else "**no**")
+            target = f["target"] or "—"
+            lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {target} | {met} |")
         lines.append("")
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
     print(f"Wrote {ROOT / 'docs' / 'benchmarks.md'}")
