@@ -40,6 +40,7 @@ def inner() -> None:
     from workgate.core.models import User
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     if demo_community() is None:
         build_demo(scale=1.0, seed=2020, log=lambda _m: None)
     client = Client()
