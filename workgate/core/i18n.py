@@ -60,7 +60,9 @@ def extract() -> list[Message]:
         if path.suffix != ".py":
             if "{%" not in text and "{{" not in text:
                 continue
-            text = templatize(text, origin=str(path))
+            # Inside brackets Python's tokenizer ignores indentation, which templatize keeps
+            # from the template and which need not be consistent Python.
+            text = "(\n" + templatize(text, origin=str(path)) + "\n)"
         rel = str(path.relative_to(PACKAGE.parent))
         for lineno, _func, msg, _comments, *rest in _extract_python(text):
             context = rest[0] if rest else None
