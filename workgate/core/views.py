@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workgate.core import queries, services
 from workgate.core.access import Perm, fetch, require
+from workgate.core.files import media_download
 from workgate.core.forms import AuditFilterForm, LoginForm, TokenForm
 from workgate.core.middleware import SESSION_KEY
 from workgate.core.models import ApiToken, Role
@@ -129,13 +127,9 @@ def job_status(request: HttpRequest, job_id: str) -> HttpResponse:
 @require(Perm.JOB_VIEW)
 def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
     job = queries.job_for(actor=request.actor, job_id=str(job_id))  # type: ignore[attr-defined]
-    if job is None or not job.result_file:
+    if job is None:
         raise Http404
-    media = Path(settings.MEDIA_ROOT).resolve()
-    path = (media / job.result_file).resolve()
-    if media not in path.parents or not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return media_download(job.result_file)
 
 
 @require(Perm.TOKEN_MANAGE)

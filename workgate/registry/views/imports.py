@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workgate.core.access import Perm, fetch, require
+from workgate.core.files import media_download
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
 from workgate.registry import queries, services
@@ -129,13 +129,5 @@ def import_run(request: HttpRequest, pk: object) -> HttpResponse:
 @require(Perm.EMPLOYEE_MANAGE)
 def import_report(request: HttpRequest, pk: object) -> HttpResponse:
     roster_import = _import(request, pk)
-    if not roster_import.report_file:
-        raise Http404
-    media = Path(settings.MEDIA_ROOT).resolve()
-    path = (media / roster_import.report_file).resolve()
-    if media not in path.parents or not path.exists():
-        raise Http404
     stem = Path(roster_import.original_name).stem
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=_("%(name)s-report.xlsx") % {"name": stem}
-    )
+    return media_download(roster_import.report_file, _("%(name)s-report.xlsx") % {"name": stem})
