@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "workgate.core",
     "workgate.registry",
+    "workgate.screening",
 ]
 
 MIDDLEWARE = [

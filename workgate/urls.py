@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("registry/", include("workgate.registry.urls")),
+    path("screening/", include("workgate.screening.urls")),
     path("", include("workgate.core.urls")),
 ]
 

@@ -41,6 +41,12 @@ class Perm(StrEnum):
     AUDIT_EXPORT = "audit.export"
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - a permission name, not a secret
     JOB_VIEW = "job.view"
+    RISK_VIEW = "risk.view"
+    RISK_MANAGE = "risk.manage"
+    CAMPAIGN_VIEW = "campaign.view"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    CALL_WORK = "call.work"
+    RETURN_PLAN_VIEW = "return_plan.view"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -58,6 +64,14 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.AUDIT_EXPORT: frozenset({Role.LEADER, Role.STAFF}),
     Perm.TOKEN_MANAGE: frozenset({Role.STAFF}),
     Perm.JOB_VIEW: frozenset(Role),
+    # Screening: staff run campaigns; staff and volunteers make the calls; officers see the
+    # risk and return plans of their own people.
+    Perm.RISK_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.RISK_MANAGE: frozenset({Role.STAFF}),
+    Perm.CAMPAIGN_VIEW: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.CAMPAIGN_MANAGE: frozenset({Role.STAFF}),
+    Perm.CALL_WORK: frozenset({Role.STAFF, Role.VOLUNTEER}),
+    Perm.RETURN_PLAN_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
 }
 
 

@@ -19,10 +19,17 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from workgate.core.models import Community, Membership, Role, User
 from workgate.registry import demo as registry_demo
 from workgate.registry.models import Employee
+
+# Later capabilities add their demo data, in this order, after the registry and the accounts:
+# each is `build(*, community, scale, rng, today, log) -> None`, inside the same transaction.
+DEMO_EXTENSIONS: list[str] = [
+    "workgate.screening.demo.build",
+]
 
 DEMO_SLUG = "dagang"
 DEMO_NAME = "大港工业社区"
@@ -103,6 +110,8 @@ def build_demo(
             community=community, scale=scale, rng=rng, today=today, log=step
         )
         _accounts(community, registry.enterprises, step)
+        for path in DEMO_EXTENSIONS:
+            import_string(path)(community=community, scale=scale, rng=rng, today=today, log=step)
     step("done")
     return community
 

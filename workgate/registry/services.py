@@ -467,3 +467,73 @@ def roster_import_url(roster_import: RosterImport) -> str:
     from django.urls import reverse
 
     return reverse("registry:import_detail", kwargs={"pk": roster_import.pk})
+
+
+# --- Writes other apps make to a file (screening, health, isolation) ------------------------
+
+RISK_BATCH = 2000
+
+
+def employees_risk_set(*, levels: dict[int, str]) -> int:
+    """Set the risk level of many employees at once (screening's reassessment).
+
+    One UPDATE per level and batch rather than a row-by-row save: a risk-list change
+    reassesses up to 100,000 people. The caller has already scoped and authorised the work.
+    """
+    by_level: dict[str, list[int]] = {}
+    for pk, level in levels.items():
+        if level not in Employee.Risk.values:
+            raise ValueError(f"unknown risk level {level!r}")
+        by_level.setdefault(level, []).append(pk)
+    changed = 0
+    with transaction.atomic():
+        for level, pks in by_level.items():
+            for start in range(0, len(pks), RISK_BATCH):
+                chunk = pks[start : start + RISK_BATCH]
+                changed += (
+                    Employee.objects.filter(pk__in=chunk)
+                    .exclude(risk_level=level)
+                    .update(risk_level=level)
+                )
+    return changed
+
+
+@transaction.atomic
+def employee_whereabouts_confirm(
+    *,
+    actor: Actor,
+    employee: Employee,
+    region: Region | None,
+    address: str = "",
+    arrival_date: dt.date | None = None,
+    job_status: str | None = None,
+) -> Employee:
+    """What a call confirmed about where a person is and when they come back."""
+    if not (actor.can(Perm.CALL_WORK) or actor.can(Perm.EMPLOYEE_MANAGE)):
+        raise PermissionDenied
+    if employee.community_id != actor.community_id:
+        raise PermissionDenied
+    changes: dict[str, Any] = {}
+    if region is not None and employee.current_region_id != region.code:
+        changes["current_region"] = region
+    if address and normalise_text(address) != employee.current_address:
+        changes["current_address"] = normalise_text(address)[:200]
+    if arrival_date is not None and employee.arrival_date != arrival_date:
+        changes["arrival_date"] = arrival_date
+    if job_status is not None and job_status != employee.job_status:
+        if job_status not in Employee.JobStatus.values:
+            raise ServiceError(_("Choose a job status from the list."), field="job_status")
+        changes["job_status"] = job_status
+    if not changes:
+        return employee
+    for field, value in changes.items():
+        setattr(employee, field, value)
+    employee.save(update_fields=[*changes, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=employee,
+        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        detail={"fields": sorted(changes), "via": "call"},
+    )
+    return employee

@@ -1,0 +1,5 @@
+"""API of screening."""
+
+from ninja import Router
+
+router = Router(tags=["screening"])
