@@ -43,6 +43,10 @@ def inner() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     if demo_community() is None:
         build_demo(scale=1.0, seed=2020, log=lambda _m: None)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum / a nightly job keeps
+        cursor.execute("ANALYZE")
     client = Client()
     client.force_login(User.objects.get(username="staff"))
     results = {}
