@@ -17,34 +17,28 @@ def _community_of(user: Any) -> int | None:
     return memberships[0].community_id if memberships else None
 
 
-@receiver(user_logged_in)
-def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _audit_sign(action: AuditEntry.Action, request: Any, user: Any) -> None:
     audit_record(
         actor=None,
         user=user,
-        action=AuditEntry.Action.LOGIN,
+        action=action,
         object_type="core.user",
         object_id=str(user.pk),
         object_repr=user.get_username(),
         community_id=_community_of(user),
         request=request,
     )
+
+
+@receiver(user_logged_in)
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    _audit_sign(AuditEntry.Action.LOGIN, request, user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    if user is None:
-        return
-    audit_record(
-        actor=None,
-        user=user,
-        action=AuditEntry.Action.LOGOUT,
-        object_type="core.user",
-        object_id=str(user.pk),
-        object_repr=user.get_username(),
-        community_id=_community_of(user),
-        request=request,
-    )
+    if user is not None:
+        _audit_sign(AuditEntry.Action.LOGOUT, request, user)
 
 
 @receiver(user_login_failed)

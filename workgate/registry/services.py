@@ -84,51 +84,46 @@ def _own_enterprise(actor: Actor, enterprise: Enterprise, perm: Perm) -> None:
 # --- Sites, workshops, shifts ---------------------------------------------------------------
 
 
-@transaction.atomic
-def site_add(*, actor: Actor, enterprise: Enterprise, name: str, address: str = "") -> Site:
+def _part_create(
+    *, actor: Actor, enterprise: Enterprise, model: type[Any], name: str, **fields: Any
+) -> Any:
+    """Create a site, workshop or shift: a name unique within the enterprise, audited."""
     _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
     name = normalise_text(name)
     if not name:
         raise ServiceError(_("Enter a name."), field="name")
-    if Site.objects.filter(enterprise=enterprise, name=name).exists():
+    if model.objects.filter(enterprise=enterprise, name=name).exists():
         raise ServiceError(_("There is already one with this name."), field="name")
-    site = Site.objects.create(enterprise=enterprise, name=name, address=normalise_text(address))
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=site)
-    return site
+    part = model.objects.create(enterprise=enterprise, name=name, **fields)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=part)
+    return part
+
+
+@transaction.atomic
+def site_add(*, actor: Actor, enterprise: Enterprise, name: str, address: str = "") -> Site:
+    return _part_create(
+        actor=actor, enterprise=enterprise, model=Site, name=name, address=normalise_text(address)
+    )
 
 
 @transaction.atomic
 def workshop_add(
     *, actor: Actor, enterprise: Enterprise, name: str, site: Site | None = None
 ) -> Workshop:
-    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
-    name = normalise_text(name)
-    if not name:
-        raise ServiceError(_("Enter a name."), field="name")
-    if Workshop.objects.filter(enterprise=enterprise, name=name).exists():
-        raise ServiceError(_("There is already one with this name."), field="name")
     if site is not None and site.enterprise_id != enterprise.pk:
         raise ServiceError(_("That site belongs to another enterprise."), field="site")
-    workshop = Workshop.objects.create(enterprise=enterprise, name=name, site=site)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=workshop)
-    return workshop
+    return _part_create(actor=actor, enterprise=enterprise, model=Workshop, name=name, site=site)
 
 
 @transaction.atomic
 def shift_add(
     *, actor: Actor, enterprise: Enterprise, name: str, starts: dt.time, ends: dt.time
 ) -> Shift:
-    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
-    name = normalise_text(name)
-    if not name:
-        raise ServiceError(_("Enter a name."), field="name")
-    if Shift.objects.filter(enterprise=enterprise, name=name).exists():
-        raise ServiceError(_("There is already one with this name."), field="name")
     if starts == ends:
         raise ServiceError(_("A shift cannot start and end at the same time."), field="ends")
-    shift = Shift.objects.create(enterprise=enterprise, name=name, starts=starts, ends=ends)
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=shift)
-    return shift
+    return _part_create(
+        actor=actor, enterprise=enterprise, model=Shift, name=name, starts=starts, ends=ends
+    )
 
 
 @transaction.atomic
