@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import mul
 from typing import Any
+from unicodedata import is_normalized
 
+import phonenumbers
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,9 +60,15 @@ class RowContext:
 def clean_text(cell: Cell) -> str:
     """A cell as text: NFKC (full-width → ASCII), invisible and repeated spaces removed."""
     if cell.__class__ is str:
-        # The common case is plain ASCII, where NFKC changes nothing and split() folds spaces
-        # exactly as normalise_text's pattern does.
-        return " ".join(cell.split()) if cell.isascii() else normalise_text(cell)
+        # Fast paths that give exactly normalise_text's result. Plain ASCII: NFKC changes
+        # nothing and split() folds spaces as its pattern does. Other text already in NFKC
+        # form, printable (no invisible or control characters) and without a space: nothing
+        # to change at all ("张三", "一车间").
+        if cell.isascii():
+            return " ".join(cell.split())
+        if " " not in cell and cell.isprintable() and is_normalized("NFKC", cell):
+            return cell
+        return normalise_text(cell)
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
@@ -96,8 +106,31 @@ def _text(max_length: int) -> Callable[[Cell], str | None]:
     return parse
 
 
+_name_text = _text(50)
+_CJK_NAME = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·• ]+")
+
+
+def parse_name(cell: Cell) -> str | None:
+    """A person's name. Chinese names lose the spaces people pad them with to line up
+    two-character names with three-character ones ("赵　五" → "赵五")."""
+    text = _name_text(cell)
+    if text and " " in text and _CJK_NAME.fullmatch(text):
+        text = text.replace(" ", "")
+    return text
+
+
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_OFFSET = 48 * sum(_ID_WEIGHTS)  # the weighted sum of the ASCII codes of "0"
 _ID_CHECK = "10X98765432"
+_today: list[Any] = [None, 0.0]
+
+
+def _today_date() -> dt.date:
+    """dt.date.today(), looked up at most once a second (it is asked 100,000 times)."""
+    now = time.monotonic()
+    if now - _today[1] > 1.0:
+        _today[0], _today[1] = dt.date.today(), now
+    return _today[0]
 
 
 @cache
@@ -119,7 +152,7 @@ def parse_id(cell: Cell) -> IdNumber | None:
         if not text:
             return None
         if len(text) == 18 and text[:17].isdigit() and text[:17].isascii():
-            total = sum(w * (ord(c) - 48) for w, c in zip(_ID_WEIGHTS, text, strict=False))
+            total = sum(map(mul, _ID_WEIGHTS, text[:17].encode())) - _ID_OFFSET
             if _ID_CHECK[total % 11] == text[17]:
                 try:
                     birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
@@ -129,7 +162,7 @@ def parse_id(cell: Cell) -> IdNumber | None:
                 if (
                     birth is not None
                     and region is not None
-                    and dt.date(1900, 1, 1) <= birth <= dt.date.today()
+                    and dt.date(1900, 1, 1) <= birth <= _today_date()
                 ):
                     sex = "M" if (ord(text[16]) - 48) % 2 else "F"
                     return IdNumber(number=text, sex=sex, birth_date=birth, region=region)
@@ -143,19 +176,40 @@ def parse_id(cell: Cell) -> IdNumber | None:
         raise CellError(str(exc)) from exc
 
 
-_MOBILE_PREFIX_LEN = 7
-_mobile_valid: dict[str, bool] = {}
+# China's mobile numbers as phonenumbers' own metadata describes them (so it follows library
+# updates): a prefix of at most six digits, then any digits, eleven in all.
+def id_key(cell: Cell) -> str | None:
+    """The ID number in a cell as `parse_id` would return it, or None if it has none; only
+    for spotting the same number twice (a refused number is refused when its row is read)."""
+    if cell.__class__ is str:
+        text = cell.strip().upper()
+        if len(text) == 18 and text[:17].isdigit() and text[:17].isascii():
+            total = sum(map(mul, _ID_WEIGHTS, text[:17].encode())) - _ID_OFFSET
+            if _ID_CHECK[total % 11] == text[17]:
+                return text
+    try:
+        parsed = parse_id(cell)
+    except CellError:
+        return None
+    return parsed.number if parsed is not None else None
+
+
+_CN_MOBILE = re.compile(
+    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
+)
 
 
 def parse_mobile(cell: Cell) -> str | None:
-    """A mainland mobile number, as workgate.core.phones.normalise_mobile reads it.
+    """A mainland mobile number, exactly as workgate.core.phones.normalise_mobile reads it.
 
-    For a cell that is exactly 11 ASCII digits starting with 1, phonenumbers' answer depends
-    only on the number's first digits: China's mobile pattern in its metadata is a prefix of at
-    most five digits followed by any digits (`1(?:610\\d|740[0-5])\\d{6}|1(?:[38]\\d|…)\\d{8}`),
-    and it is the only pattern of the region that an 11-digit number starting with 1 can match.
-    So its verdict is memoised by the 7-digit number block (号段), which cuts 40 µs per cell to
-    a dict look-up; a test checks the memo against phonenumbers on random numbers.
+    That function costs about 40 µs (phonenumbers parses, then tries every number type of the
+    region). For the common cell — exactly 11 ASCII digits starting with 1 — its answer is the
+    CN mobile pattern above: parsing keeps the 11 digits as the national number, and no other
+    number type of the region admits 11 digits starting with 1. Since the pattern fixes at
+    most the first six digits, this was checked over every six-digit prefix, and
+    tests/registry/test_import_columns.py keeps checking it on a sample, against
+    normalise_mobile itself. Anything else (spaces, +86, full-width digits) goes to
+    normalise_mobile.
     """
     if cell.__class__ is float and cell.is_integer():
         cell = str(int(cell))
@@ -164,11 +218,7 @@ def parse_mobile(cell: Cell) -> str | None:
     if cell.__class__ is str:
         text = cell.strip()
         if len(text) == 11 and text.isdigit() and text.isascii() and text[0] == "1":
-            prefix = text[:_MOBILE_PREFIX_LEN]
-            valid = _mobile_valid.get(prefix)
-            if valid is None:
-                valid = _mobile_valid[prefix] = normalise_mobile(text) == text
-            if valid:
+            if _CN_MOBILE.fullmatch(text):
                 return text
             raise CellError(_bad_mobile())
     text = clean_text(cell)
@@ -382,6 +432,10 @@ class Column:
     mask: Callable[[str], str] | None = None
     # Model attributes an update may change (ID-derived ones never change on update).
     updates: tuple[str, ...] = ()
+    # The same few values fill the column (a workshop, a date, 男/女): the import memoises
+    # `parse` by cell value, and `validate` too when it does not look at the row (`row_free`).
+    repeats: bool = False
+    row_free: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -389,7 +443,7 @@ COLUMNS: tuple[Column, ...] = (
         "name",
         gettext_lazy("Name"),
         ("姓名", "名字", "员工姓名", "职工姓名", "人员姓名", "name", "fullname", "employeename"),
-        _text(50),
+        parse_name,
         _store("name"),
         required=True,
         updates=("name",),
@@ -421,6 +475,7 @@ COLUMNS: tuple[Column, ...] = (
         ("性别", "sex", "gender"),
         parse_sex,
         _validate_sex,
+        repeats=True,
     ),
     Column(
         "birth_date",
@@ -428,6 +483,7 @@ COLUMNS: tuple[Column, ...] = (
         ("出生日期", "出生年月日", "出生年月", "生日", "birthdate", "dateofbirth", "birthday"),
         parse_date,
         _validate_birth,
+        repeats=True,
     ),
     Column(
         "mobile",
@@ -459,6 +515,7 @@ COLUMNS: tuple[Column, ...] = (
         parse_place,
         _validate_hukou,
         updates=("hukou_region_id", "is_local"),
+        repeats=True,
     ),
     Column(
         "current_region",
@@ -478,6 +535,8 @@ COLUMNS: tuple[Column, ...] = (
         parse_place,
         _validate_current,
         updates=("current_region_id", "current_address"),
+        repeats=True,
+        row_free=True,
     ),
     Column(
         "workshop",
@@ -486,6 +545,8 @@ COLUMNS: tuple[Column, ...] = (
         _text(100),
         _validate_workshop,
         updates=("workshop_id",),
+        repeats=True,
+        row_free=True,
     ),
     Column(
         "shift",
@@ -494,6 +555,8 @@ COLUMNS: tuple[Column, ...] = (
         _text(50),
         _validate_shift,
         updates=("shift_id",),
+        repeats=True,
+        row_free=True,
     ),
     Column(
         "dorm_room",
@@ -502,6 +565,8 @@ COLUMNS: tuple[Column, ...] = (
         _text(50),
         _store("dorm_room"),
         updates=("dorm_room",),
+        repeats=True,
+        row_free=True,
     ),
     Column(
         "arrival_date",
@@ -521,6 +586,8 @@ COLUMNS: tuple[Column, ...] = (
         parse_date,
         _store("arrival_date"),
         updates=("arrival_date",),
+        repeats=True,
+        row_free=True,
     ),
     Column(
         "job_status",
@@ -529,6 +596,8 @@ COLUMNS: tuple[Column, ...] = (
         parse_job_status,
         _validate_job_status,
         updates=("job_status", "arrived"),
+        repeats=True,
+        row_free=True,
     ),
 )
 

@@ -1,20 +1,18 @@
 """The roster import: analyse a file (header row, proposed mapping), check every row (preview),
 write them (run).
 
-A run reads the file once. The first pass parses and checks each row, looks its ID number up in
-the registry one batch at a time, and spills the result to a temporary file; only the ID
-numbers seen so far are kept in memory, to find duplicates. Once the whole file is known (a
-duplicate on row 90,000 makes row 17 wrong too), the second pass reads the spill back in file
-order and writes the good rows in batches, inside one transaction, and the bad rows to the
-report. See docs/decisions/0009-roster-import.md.
+A duplicate on row 90,000 makes row 17 wrong too, so the ID column is read first, on its own,
+to find the ID numbers that occur twice (the one whole-file structure: ID number → first row).
+Then the rows stream through once: parsed and checked, looked up in the registry a batch at a
+time, and written a batch at a time inside one transaction; bad rows go to the report as they
+come. All-or-nothing rolls the transaction back if any row was bad.
+See docs/decisions/0009-roster-import.md.
 """
 
 from __future__ import annotations
 
-import pickle
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from workgate.registry.importing.columns import (
     RowContext,
     field_for_header,
     header_key,
+    id_key,
     masked,
 )
 from workgate.registry.importing.readers import (
@@ -47,8 +46,8 @@ from workgate.registry.importing.readers import (
     text_of,
 )
 from workgate.registry.importing.report import ErrorReport
-from workgate.registry.importing.writer import EmployeeWriter, workshops_create
-from workgate.registry.models import Employee, ImportMapping, RosterImport, Shift, Workshop
+from workgate.registry.importing.writer import EmployeeWriter, by_id_number, workshops_create
+from workgate.registry.models import ImportMapping, RosterImport, Shift, Workshop
 
 Report = Callable[[int, int, str], None]
 
@@ -57,7 +56,20 @@ HEAD_ROWS = 50
 SAMPLE_ROWS = 10
 ERROR_LIMIT = 200  # errors kept on the RosterImport row for the page; the report has them all
 
-CREATE, UPDATE, UNCHANGED, BAD = range(4)
+MEMO_LIMIT = 20_000  # distinct values remembered per repeating column
+_MISSING = object()
+
+
+class _Refusal:
+    """A memoised cell value that was refused, with the reason."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+CREATE, UPDATE, UNCHANGED = range(3)
 
 __all__ = [
     "Analysis",
@@ -224,8 +236,12 @@ def _other_enterprise(name: str) -> str:
     ) % {"enterprise": name}
 
 
+class _Refused(Exception):
+    """Raised inside the transaction to undo an all-or-nothing import that met a bad row."""
+
+
 class _Importer:
-    """One pass over the file (check), then one over the spill (finish)."""
+    """Reads the ID column for duplicates, then checks (and writes) the rows batch by batch."""
 
     def __init__(self, roster_import: RosterImport, report: Report) -> None:
         self.imp = roster_import
@@ -247,33 +263,37 @@ class _Importer:
         self._check_mapping(mapping)
         self.mapping = mapping
         self.headers: list[str] = []
+        order = [c.field for c in COLUMNS]
         self.columns: list[tuple[int, Column]] = sorted(
-            ((i, BY_FIELD[f]) for i, f in mapping.items()),
-            key=lambda ic: [c.field for c in COLUMNS].index(ic[1].field),
+            ((i, BY_FIELD[f]) for i, f in mapping.items()), key=lambda ic: order.index(ic[1].field)
         )
         self.id_index = next(i for i, c in self.columns if c.field == "id_number")
-        self.others = [(i, c) for i, c in self.columns if c.field != "id_number"]
+        self.name_index = next(i for i, c in self.columns if c.field == "name")
+        # (index, column, memo of cell value → parsed value, or validated values if the
+        # column is row-free, or a _Refusal; None for columns that do not repeat)
+        self.others: list[tuple[int, Column, dict[Any, Any] | None]] = [
+            (i, c, {} if c.repeats else None) for i, c in self.columns if c.field != "id_number"
+        ]
         self.indexes = [i for i, _c in self.columns]
+        self.width = max(self.indexes) + 1
         self.update_attrs = tuple(a for _i, c in self.columns for a in c.updates)
-        shifts = list(Shift.objects.filter(enterprise=self.enterprise).values_list("name", "pk"))
+        shifts = list(
+            Shift.objects.filter(enterprise=self.enterprise)
+            .order_by("pk")
+            .values_list("name", "pk")
+        )
+        workshops = Workshop.objects.filter(enterprise=self.enterprise).values_list("name", "pk")
         self.ctx = RowContext(
             home_prefix=self.enterprise.community.home_region_prefix,
             shifts={header_key(n): pk for n, pk in shifts},
             shift_names=[n for n, _pk in shifts],
-            workshops={
-                header_key(n): pk
-                for n, pk in Workshop.objects.filter(enterprise=self.enterprise).values_list(
-                    "name", "pk"
-                )
-            },
+            workshops={header_key(n): pk for n, pk in workshops},
             today=timezone.localdate(),
         )
+        self.created_workshops: dict[str, int] = {}
         self.enterprise_names: dict[int, str] = {}
-        self.seen: dict[str, int] = {}  # ID number → first row: the one whole-file structure
         self.dups: dict[str, list[int]] = {}
-        self.spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
         self.total_rows = 0
-        self.bad_rows = 0  # found in the first pass; duplicates come on top
         self.counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
         self.error_count = 0
         self.error_rows = 0
@@ -292,46 +312,85 @@ class _Importer:
         if len(set(mapping.values())) != len(mapping):
             raise ImportFileError(_("Each field can come from one column only."))
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.bad_rows or self.dups)
+    def find_duplicates(self) -> None:
+        """ID number → the rows it is on, for the numbers on more than one row."""
+        header_number = self.header_row + 1
+        index = self.id_index
+        first: dict[str, int] = {}
+        for row_number, cells in self.rows:
+            if row_number <= header_number or len(cells) <= index:
+                if row_number == header_number:
+                    self.headers = _headers(cells)
+                continue
+            number = id_key(cells[index])
+            if number is None:
+                continue
+            seen = first.setdefault(number, row_number)
+            if seen != row_number:
+                self.dups.setdefault(number, [seen]).append(row_number)
 
-    # --- first pass ---------------------------------------------------------------------------
+    # --- the pass over the rows -----------------------------------------------------------
 
-    def check(self, *, steps: int) -> None:
-        """Parse and check every row; spill the results. `steps` scales progress (1 or 2)."""
+    def process(
+        self,
+        *,
+        writer: EmployeeWriter | None,
+        report_file: ErrorReport | None,
+        error_limit: int | None,
+    ) -> None:
         header_number = self.header_row + 1
         total = max(self.rows.total - header_number, 1)
-        batch: list[list[Any]] = []
-        id_index, others, indexes, ctx = self.id_index, self.others, self.indexes, self.ctx
+        id_index, name_index, others, ctx = self.id_index, self.name_index, self.others, self.ctx
+        parse_id, validate_id = BY_FIELD["id_number"].parse, BY_FIELD["id_number"].validate
         required_empty = _("This column must not be empty.")
+        message = _("Writing employee files") if writer else _("Checking rows")
+        batch: list[tuple[int, list[Cell], list[tuple[int, str]], dict[str, Any] | None, dict]] = []
         done = 0
-        message = _("Checking rows")
         for row_number, cells in self.rows:
             if row_number <= header_number:
                 if row_number == header_number:
                     self.headers = _headers(cells)
                 continue
-            width = len(cells)
-            if width <= max(indexes):
-                cells = [*cells, *([""] * (max(indexes) + 1 - width))]
-            if _is_blank([cells[i] for i in indexes]):
+            if len(cells) < self.width:
+                cells = [*cells, *([""] * (self.width - len(cells)))]
+            # A row with nothing in the mapped columns (a spacer, a footnote under 序号) is
+            # not a person. Most rows have a name, which settles it at once.
+            name = cells[name_index]
+            if (name.__class__ is str and not name.strip()) and _is_blank(
+                [cells[i] for i in self.indexes]
+            ):
                 continue
             errors: list[tuple[int, str]] = []
             out: dict[str, Any] = {}
             ident: dict[str, Any] | None = None
             try:
-                parsed = BY_FIELD["id_number"].parse(cells[id_index])
+                parsed = parse_id(cells[id_index])
                 if parsed is None:
                     raise CellError(required_empty)
                 ctx.id = parsed
-                ident = BY_FIELD["id_number"].validate(parsed, ctx)
+                ident = validate_id(parsed, ctx)
             except CellError as exc:
                 ctx.id = None
                 errors.append((id_index, exc.message))
-            for i, column in others:
+            for i, column, memo in others:
+                cell = cells[i]
+                if memo is not None:
+                    found = memo.get(cell, _MISSING)
+                    if found is _MISSING:
+                        found = self._memoise(memo, column, cell)
+                    if found.__class__ is _Refusal:
+                        errors.append((i, found.reason))
+                    elif column.row_free:
+                        if found is not None:
+                            out.update(found)
+                    elif found is not None:
+                        try:
+                            out.update(column.validate(found, ctx))
+                        except CellError as exc:
+                            errors.append((i, exc.message))
+                    continue
                 try:
-                    value = column.parse(cells[i])
+                    value = column.parse(cell)
                     if value is None:
                         if column.required:
                             raise CellError(required_empty)
@@ -339,26 +398,37 @@ class _Importer:
                     out.update(column.validate(value, ctx))
                 except CellError as exc:
                     errors.append((i, exc.message))
-            batch.append([row_number, cells, errors, ident, out])
+            batch.append((row_number, cells, errors, ident, out))
             if len(batch) >= BATCH:
-                self._check_batch(batch)
+                self._flush(batch, writer, report_file, error_limit)
                 done += len(batch)
-                self.report(done, total * steps, message)
+                self.report(done, total, message)
                 batch = []
-        if batch:
-            self._check_batch(batch)
-            done += len(batch)
-        self.total_rows = done
-        self.report(done, total * steps, message)
         if not self.headers:
             raise ImportFileError(_("The file has no rows under its header row."))
+        self._flush(batch, writer, report_file, error_limit)
+        done += len(batch)
+        self.total_rows = done
+        self.report(done, done, message)
+
+    def _memoise(self, memo: dict[Any, Any], column: Column, cell: Cell) -> Any:
+        """Parse (and, for a row-free column, validate) a cell value once per import."""
+        try:
+            value = column.parse(cell)
+            if value is not None and column.row_free:
+                value = column.validate(value, self.ctx)
+        except CellError as exc:
+            value = _Refusal(exc.message)
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = value
+        return value
 
     def _existing(self, numbers: list[str]) -> dict[str, tuple[Any, ...]]:
         if not numbers:
             return {}
-        rows = Employee.objects.filter(
-            community_id=self.imp.community_id, id_number__in=numbers
-        ).values_list("id_number", "enterprise_id", "pk", *self.update_attrs)
+        rows = by_id_number(
+            self.imp.community_id, numbers, ["enterprise_id", "id", *self.update_attrs]
+        )
         return {row[0]: row[1:] for row in rows}
 
     def _enterprise_name(self, pk: int) -> str:
@@ -368,88 +438,65 @@ class _Importer:
             )
         return self.enterprise_names[pk]
 
-    def _check_batch(self, batch: list[list[Any]]) -> None:
-        existing = self._existing([b[3]["id_number"] for b in batch if b[3] is not None])
-        own = self.enterprise.pk
-        attrs = self.update_attrs
-        records = []
-        for row_number, cells, errors, ident, out in batch:
-            kind, payload, number = BAD, None, None
-            if ident is not None:
-                number = ident["id_number"]
-                first = self.seen.get(number)
-                if first is None:
-                    self.seen[number] = row_number
-                else:
-                    self.dups.setdefault(number, [first]).append(row_number)
-                hit = existing.get(number)
-                if hit is not None and hit[0] != own:
-                    errors.append((self.id_index, _other_enterprise(self._enterprise_name(hit[0]))))
-                elif not errors:
-                    if hit is None:
-                        kind, payload = CREATE, {**ident, **out}
-                    else:
-                        current = dict(zip(attrs, hit[2:], strict=True))
-                        changed = {a: v for a, v in out.items() if a in current and current[a] != v}
-                        kind, payload = (
-                            (UPDATE, (hit[1], changed)) if changed else (UNCHANGED, None)
-                        )
-            if errors:
-                self.bad_rows += 1
-            records.append((row_number, cells, errors, number, kind, payload))
-        pickle.dump(records, self.spill, protocol=pickle.HIGHEST_PROTOCOL)
-
-    # --- second pass --------------------------------------------------------------------------
-
-    def _spilled(self) -> Iterator[list[tuple[Any, ...]]]:
-        self.spill.seek(0)
-        while True:
-            try:
-                yield pickle.load(self.spill)  # noqa: S301 - our own temporary file
-            except EOFError:
-                return
-
-    def finish(
+    def _flush(
         self,
-        *,
+        batch: list[Any],
         writer: EmployeeWriter | None,
         report_file: ErrorReport | None,
         error_limit: int | None,
-        steps: int,
     ) -> None:
-        """Read the spill in file order: count, collect errors, write good rows if `writer`."""
-        total = max(self.rows.total - self.header_row - 1, 1) * steps
-        done = self.total_rows * (steps - 1)
-        new_workshops: dict[str, int] = {}
-        if writer is not None and self.ctx.new_workshops:
-            new_workshops = workshops_create(self.enterprise.pk, self.ctx.new_workshops)
-        message = _("Writing employee files") if writer else _("Counting")
-        for records in self._spilled():
-            creates: list[dict[str, Any]] = []
-            updates: list[tuple[int, dict[str, Any]]] = []
-            for row_number, cells, errors, number, kind, payload in records:
-                if number in self.dups:
-                    others = [str(r) for r in self.dups[number] if r != row_number]
-                    reason = _("The same ID number is also on row %(rows)s.") % {
-                        "rows": ", ".join(others)
-                    }
-                    errors = [*errors, (self.id_index, reason)]
-                if errors:
-                    self._error(row_number, cells, errors, report_file, error_limit)
-                    continue
-                self.counts[kind] += 1
-                if writer is None:
-                    continue
-                if kind == CREATE:
-                    creates.append(_resolve_workshop(payload, new_workshops))
-                elif kind == UPDATE:
-                    updates.append((payload[0], _resolve_workshop(payload[1], new_workshops)))
-            if writer is not None:
-                writer.create(creates)
-                writer.update(updates)
-            done += len(records)
-            self.report(done, total, message)
-        self.spill.close()
+        """Classify a batch against the registry; report its bad rows; write its good ones."""
+        existing = self._existing([b[3]["id_number"] for b in batch if b[3] is not None])
+        own, attrs, dups = self.enterprise.pk, self.update_attrs, self.dups
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
+        for row_number, cells, errors, ident, out in batch:
+            hit = None
+            if ident is not None:
+                number = ident["id_number"]
+                if number in dups:
+                    others = ", ".join(str(r) for r in dups[number] if r != row_number)
+                    errors.append(
+                        (
+                            self.id_index,
+                            _("The same ID number is also on row %(rows)s.") % {"rows": others},
+                        )
+                    )
+                hit = existing.get(number)
+                if hit is not None and hit[0] != own:
+                    name = self._enterprise_name(hit[0])
+                    errors.append((self.id_index, _other_enterprise(name)))
+            if errors:
+                self._error(row_number, cells, errors, report_file, error_limit)
+                continue
+            assert ident is not None
+            if hit is None:
+                self.counts[CREATE] += 1
+                creates.append({**ident, **out})
+                continue
+            current = dict(zip(attrs, hit[2:], strict=True))
+            changed = {a: v for a, v in out.items() if a in current and current[a] != v}
+            if changed:
+                self.counts[UPDATE] += 1
+                updates.append((hit[1], changed))
+            else:
+                self.counts[UNCHANGED] += 1
+        if writer is not None:
+            if self.ctx.new_workshops - self.created_workshops.keys():
+                self.created_workshops.update(
+                    workshops_create(
+                        self.enterprise.pk, self.ctx.new_workshops - self.created_workshops.keys()
+                    )
+                )
+            writer.create([self._resolve(values) for values in creates])
+            writer.update([(pk, self._resolve(values)) for pk, values in updates])
+
+    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A workshop first seen in this import is known by name until it is created."""
+        workshop = values.get("workshop_id")
+        if isinstance(workshop, str):
+            return {**values, "workshop_id": self.created_workshops[workshop]}
+        return values
 
     def _error(
         self,
@@ -465,21 +512,19 @@ class _Importer:
             if error_limit is not None and len(self.errors) >= error_limit:
                 break
             column = BY_FIELD.get(self.mapping.get(index, ""))
-            header = self.headers[index] if index < len(self.headers) else ""
             self.errors.append(
                 {
                     "row": row_number,
-                    "column": header,
+                    "column": self._header(index),
                     "value": masked(column, text_of(cells[index]) if index < len(cells) else ""),
                     "reason": reason,
                 }
             )
         if report_file is not None:
-            reasons = [
-                f"{self.headers[i] if i < len(self.headers) else ''}: {reason}"
-                for i, reason in errors
-            ]
-            report_file.add(row_number, cells, reasons)
+            report_file.add(row_number, cells, [f"{self._header(i)}: {r}" for i, r in errors])
+
+    def _header(self, index: int) -> str:
+        return self.headers[index] if index < len(self.headers) else ""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -491,13 +536,6 @@ class _Importer:
             "error_rows": self.error_rows,
             "errors": self.errors,
         }
-
-
-def _resolve_workshop(values: dict[str, Any], created: dict[str, int]) -> dict[str, Any]:
-    workshop = values.get("workshop_id")
-    if isinstance(workshop, str):
-        return {**values, "workshop_id": created[workshop]}
-    return values
 
 
 def _save_counts(imp: RosterImport, summary: dict[str, Any], status: str) -> None:
@@ -524,8 +562,8 @@ def preview(roster_import: RosterImport, report: Report) -> dict[str, Any]:
     """Check every row without writing; fill the counts as an import would make them."""
     try:
         importer = _Importer(roster_import, report)
-        importer.check(steps=1)
-        importer.finish(writer=None, report_file=None, error_limit=ERROR_LIMIT, steps=1)
+        importer.find_duplicates()
+        importer.process(writer=None, report_file=None, error_limit=ERROR_LIMIT)
     except ImportFileError as exc:
         _failed(roster_import, exc.message)
         raise
@@ -547,30 +585,34 @@ def run(
 ) -> dict[str, Any]:
     """Check and write every row under the import's policy, in one transaction; write the
     report; remember the mapping; audit. `error_limit=None` returns every error (the CLI)."""
-    report_path: Path | None = None
+    relative = Path("imports") / str(roster_import.pk) / "report.xlsx"
+    report_path = Path(settings.MEDIA_ROOT) / relative
+    all_or_nothing = roster_import.policy == RosterImport.Policy.ALL_OR_NOTHING
     try:
         importer = _Importer(roster_import, report)
-        importer.check(steps=2)
-        refuse = roster_import.policy == RosterImport.Policy.ALL_OR_NOTHING and importer.has_errors
-        relative = Path("imports") / str(roster_import.pk) / "report.xlsx"
-        report_path = Path(settings.MEDIA_ROOT) / relative
+        importer.find_duplicates()
         report_file = ErrorReport(report_path, importer.headers)
+        refused = all_or_nothing and bool(importer.dups)
+        try:
+            with transaction.atomic():
+                writer = None
+                if not refused:
+                    writer = EmployeeWriter(
+                        community_id=roster_import.community_id,
+                        enterprise_id=roster_import.enterprise_id,
+                        import_id=str(roster_import.pk),
+                        actor_label=actor.label,
+                    )
+                importer.process(writer=writer, report_file=report_file, error_limit=error_limit)
+                if all_or_nothing and importer.error_rows:
+                    raise _Refused
+        except _Refused:
+            refused = True
+        summary = importer.summary()
+        if refused:
+            summary.update(created=0, updated=0, unchanged=0)
+        status = RosterImport.Status.REFUSED if refused else RosterImport.Status.DONE
         with transaction.atomic():
-            writer = None
-            if not refuse:
-                writer = EmployeeWriter(
-                    community_id=roster_import.community_id,
-                    enterprise_id=roster_import.enterprise_id,
-                    import_id=str(roster_import.pk),
-                    actor_label=actor.label,
-                )
-            importer.finish(
-                writer=writer, report_file=report_file, error_limit=error_limit, steps=2
-            )
-            summary = importer.summary()
-            if refuse:
-                summary.update(created=0, updated=0, unchanged=0)
-            status = RosterImport.Status.REFUSED if refuse else RosterImport.Status.DONE
             report_file.close(_summary_rows(roster_import, summary, status))
             roster_import.report_file = str(relative)
             roster_import.finished_at = timezone.now()
@@ -581,7 +623,7 @@ def run(
                 action=AuditEntry.Action.IMPORT,
                 obj=roster_import,
                 detail={
-                    "status": status,
+                    "status": str(status),
                     "policy": roster_import.policy,
                     "rows": summary["total_rows"],
                     "created": summary["created"],
@@ -591,11 +633,11 @@ def run(
                 },
             )
     except ImportFileError as exc:
+        report_path.unlink(missing_ok=True)
         _failed(roster_import, exc.message)
         raise
     except Exception:
-        if report_path is not None:
-            report_path.unlink(missing_ok=True)
+        report_path.unlink(missing_ok=True)
         _failed(roster_import, _("The import failed and nothing was written."))
         raise
     return {**summary, "status": str(status), "report_file": roster_import.report_file}
