@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from operator import mul
 from typing import Any
@@ -51,7 +51,6 @@ class RowContext:
     workshops: dict[str, int]  # header_key(name) → pk
     today: dt.date
     id: IdNumber | None = None
-    new_workshops: set[str] = field(default_factory=set)
 
 
 # --- cell clean-up ------------------------------------------------------------------------------
@@ -390,7 +389,6 @@ def _validate_workshop(value: str, ctx: RowContext) -> dict[str, Any]:
     pk = ctx.workshops.get(header_key(value))
     if pk is None:
         # Created once per import when the rows are written; until then known by name.
-        ctx.new_workshops.add(value)
         return {"workshop_id": value}
     return {"workshop_id": pk}
 

@@ -290,6 +290,7 @@ class _Importer:
             workshops={header_key(n): pk for n, pk in workshops},
             today=timezone.localdate(),
         )
+        self.new_workshops: set[str] = set()
         self.created_workshops: dict[str, int] = {}
         self.enterprise_names: dict[int, str] = {}
         self.dups: dict[str, list[int]] = {}
@@ -481,13 +482,16 @@ class _Importer:
                 updates.append((hit[1], changed))
             else:
                 self.counts[UNCHANGED] += 1
+        # Workshops new to the enterprise, as named by the rows about to be written.
+        named = {
+            values.get("workshop_id")
+            for values in [*creates, *(changed for _pk, changed in updates)]
+        }
+        self.new_workshops.update(n for n in named if isinstance(n, str))
         if writer is not None:
-            if self.ctx.new_workshops - self.created_workshops.keys():
-                self.created_workshops.update(
-                    workshops_create(
-                        self.enterprise.pk, self.ctx.new_workshops - self.created_workshops.keys()
-                    )
-                )
+            missing = self.new_workshops - self.created_workshops.keys()
+            if missing:
+                self.created_workshops.update(workshops_create(self.enterprise.pk, missing))
             writer.create([self._resolve(values) for values in creates])
             writer.update([(pk, self._resolve(values)) for pk, values in updates])
 
@@ -572,7 +576,7 @@ def preview(roster_import: RosterImport, report: Report) -> dict[str, Any]:
     return {
         **summary,
         "status": str(roster_import.status),
-        "new_workshops": sorted(importer.ctx.new_workshops),
+        "new_workshops": sorted(importer.new_workshops),
     }
 
 
