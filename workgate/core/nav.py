@@ -25,6 +25,10 @@ NAV: list[NavItem] = [
     NavItem(_("My file"), "registry:own_file", Perm.OWN_FILE_VIEW),
     NavItem(_("Audit log"), "core:audit", Perm.AUDIT_VIEW),
     NavItem(_("API tokens"), "core:tokens", Perm.TOKEN_MANAGE),
+    NavItem(_("Campaigns"), "screening:campaign_list", Perm.CAMPAIGN_VIEW),
+    NavItem(_("My calls"), "screening:my_calls", Perm.CALL_WORK),
+    NavItem(_("Region risk"), "screening:regions", Perm.RISK_VIEW),
+    NavItem(_("Return plans"), "screening:return_plans", Perm.RETURN_PLAN_VIEW),
 ]
 
 

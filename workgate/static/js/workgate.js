@@ -27,6 +27,26 @@
             .map(function (r) { return { name: r.label, value: r.count }; })
         }]
       };
+    },
+    // {series: [{key, name}], rows: [{label, <key>: n}], horizontal?}: bars side by side.
+    grouped: function (data) {
+      var labels = data.rows.map(function (r) { return r.label; });
+      var category = { type: "category", data: labels, inverse: !!data.horizontal };
+      var value = { type: "value", minInterval: 1 };
+      var colours = ["#1565c0", "#2e7d32", "#b26a00", "#c62828"];
+      return {
+        grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        xAxis: data.horizontal ? value : category,
+        yAxis: data.horizontal ? category : value,
+        series: data.series.map(function (s, i) {
+          return {
+            type: "bar", name: s.name, itemStyle: { color: colours[i % colours.length] },
+            data: data.rows.map(function (r) { return r[s.key]; })
+          };
+        })
+      };
     }
   };
 

@@ -1,0 +1,1 @@
+"""Pages of screening: region risk and lists, people's risk, campaigns, callers' queue, returns."""
