@@ -160,6 +160,10 @@ def _is_blank(cells: list[Cell]) -> bool:
     return all(c is None or (c.__class__ is str and not c.strip()) for c in cells)
 
 
+def _no_rows() -> str:
+    return _("The file has no people under its header row.")
+
+
 def analyse(path: Path, *, enterprise: Enterprise) -> Analysis:
     """Find the header row in the first rows and propose a mapping; raise ImportFileError if
     the file is not a roster we can read."""
@@ -191,6 +195,8 @@ def analyse(path: Path, *, enterprise: Enterprise) -> Analysis:
         for _row, cells in head[position + 1 :]
         if not _is_blank(cells)
     ][:SAMPLE_ROWS]
+    if not samples:
+        raise ImportFileError(_no_rows())
     return Analysis(
         header_row=position,
         headers=headers,
@@ -405,8 +411,8 @@ class _Importer:
                 done += len(batch)
                 self.report(done, total, message)
                 batch = []
-        if not self.headers:
-            raise ImportFileError(_("The file has no rows under its header row."))
+        if not self.headers or not (batch or self.total_rows or done):
+            raise ImportFileError(_no_rows())
         self._flush(batch, writer, report_file, error_limit)
         done += len(batch)
         self.total_rows = done
