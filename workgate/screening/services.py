@@ -31,6 +31,7 @@ from workgate.registry.services import (
     timeline_add,
 )
 from workgate.screening import queries
+from workgate.screening.bulk import insert_rows
 from workgate.screening.models import (
     CallAttempt,
     Caller,
@@ -540,18 +541,18 @@ def campaign_build(*, campaign_id: int, report: Any = None) -> int:
             owners = [None] * total
         now = timezone.now()
         rows = [
-            CallTask(
-                campaign_id=campaign.pk,
-                employee_id=pk,
-                community_id=campaign.community_id,
-                enterprise_id=enterprise_id,
-                caller_id=owner,
-                next_attempt_at=now,
-            )
+            {
+                "campaign_id": campaign.pk,
+                "employee_id": pk,
+                "community_id": campaign.community_id,
+                "enterprise_id": enterprise_id,
+                "caller_id": owner,
+                "next_attempt_at": now,
+            }
             for (pk, enterprise_id), owner in zip(people, owners, strict=True)
         ]
         for start in range(0, total, 5000):
-            CallTask.objects.bulk_create(rows[start : start + 5000])
+            insert_rows(CallTask, rows[start : start + 5000])
             report(min(total, start + 5000), total, "")
         campaign.status = Campaign.Status.RUNNING
         campaign.total = total
