@@ -1,8 +1,6 @@
 """API of screening: region risk and risk lists, policy, people's risk, campaigns, callers'
 assignments and outcomes (idempotent by client id), return plans."""
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from typing import Any
@@ -506,6 +504,9 @@ def call_outcome(request: HttpRequest, assignment_id: int, payload: OutcomeIn) -
     """Record a call's outcome. Idempotent by `client_id`: a repeat answers 200 with the first
     record, which is kept unchanged."""
     actor = _actor(request)
+    replay = queries.attempt_already_recorded(actor=actor, client_id=payload.client_id)
+    if replay is not None and replay.task_id == assignment_id:
+        return Status(200, replay)
     task = queries.task_for_caller(actor=actor, pk=assignment_id)
     region = None
     if payload.region:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -353,6 +354,19 @@ def task_for_caller(*, actor: Actor, pk: int) -> CallTask:
     if task is None or actor.user is None:
         raise Http404
     return task
+
+
+def attempt_already_recorded(*, actor: Actor, client_id: Any) -> CallAttempt | None:
+    """The call this caller already recorded under a client id (a repeated post), if any."""
+    actor.check(Perm.CALL_WORK)
+    if actor.user is None or not client_id:
+        return None
+    try:
+        return CallAttempt.objects.filter(
+            client_id=client_id, community_id=actor.community_id, caller=actor.user
+        ).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
 
 
 def caller_counts(caller: Caller) -> dict[str, int]:

@@ -79,6 +79,10 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Perm.CALL_WORK)
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
+    replay = queries.attempt_already_recorded(actor=actor, client_id=request.POST.get("client_id"))
+    if replay is not None and replay.task_id == pk:
+        # A second tap or a resend after a lost answer: already recorded, nothing to do.
+        return redirect("screening:queue", campaign_pk=replay.campaign_id)
     item = queries.task_for_caller(actor=actor, pk=pk)
     form = OutcomeForm(request.POST)
     if form.is_valid():
