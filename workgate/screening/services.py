@@ -690,7 +690,7 @@ def call_record(*, actor: Actor, task: CallTask, data: Outcome) -> tuple[CallAtt
         raise ServiceError(_("Choose a means of travel from the list."), field="return_means")
     try:
         with transaction.atomic():
-            return _call_record(actor=actor, task=task, data=data), True
+            return _call_record(actor=actor, task=task, data=data)
     except IntegrityError:
         # The same client id committed by a concurrent request (a double tap on two sockets).
         first = CallAttempt.objects.filter(client_id=data.client_id).first()
@@ -699,13 +699,17 @@ def call_record(*, actor: Actor, task: CallTask, data: Outcome) -> tuple[CallAtt
         return first, False
 
 
-def _call_record(*, actor: Actor, task: CallTask, data: Outcome) -> CallAttempt:
+def _call_record(*, actor: Actor, task: CallTask, data: Outcome) -> tuple[CallAttempt, bool]:
     now = timezone.now()
     rows = CallTask.objects.filter(pk=task.pk, community_id=actor.community_id)
     if connection.vendor == "postgresql":
         rows = rows.select_for_update(of=("self",))
     task = rows.select_related("campaign").get()
     campaign = task.campaign
+    # A twin request may have committed while this one waited for the lock on the task.
+    twin = CallAttempt.objects.filter(client_id=data.client_id, task=task).first()
+    if twin is not None:
+        return twin, False
     if task.status != CallTask.Status.PENDING:
         raise ServiceError(_("This person's calls are already finished."), code="conflict")
     if task.leased_by_id != getattr(actor.user, "pk", None):
@@ -817,7 +821,7 @@ def _call_record(*, actor: Actor, task: CallTask, data: Outcome) -> CallAttempt:
         enterprise_id=employee.enterprise_id,
         detail={"campaign": campaign.pk, "task": task.pk, "outcome": data.outcome},
     )
-    return attempt
+    return attempt, True
 
 
 def _risk_after_call(*, actor: Actor, employee: Employee, level: str, reasons: Any) -> None:
