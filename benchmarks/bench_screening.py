@@ -55,6 +55,7 @@ def inner() -> None:
     from workgate.screening.models import CallTask, Campaign
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     community = demo_community() or build_demo(scale=1.0, seed=2020, log=lambda _m: None)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
