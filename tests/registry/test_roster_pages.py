@@ -91,6 +91,7 @@ def test_officer_imports_a_messy_gbk_roster_end_to_end(world):
     report = client.get(f"/registry/imports/{imp.pk}/report/")
     assert report.status_code == 200
     assert report["Content-Disposition"].startswith("attachment")
+    assert AuditEntry.objects.filter(action="export", object_id=str(imp.pk)).exists()
     assert ImportMapping.objects.filter(enterprise=world.enterprise_a).exists()
     assert AuditEntry.objects.filter(action="import", object_id=str(imp.pk)).exists()
 

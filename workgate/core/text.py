@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_SPACES = re.compile(r"\s+")
+# Zero-width characters pasted from chat apps and web pages: removed, not turned into spaces.
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def normalise_text(value: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), spaces folded, ends trimmed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    """NFKC (full-width digits and letters become ASCII), invisible characters removed,
+    spaces folded, ends trimmed."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value))
+    return _SPACES.sub(" ", text).strip()
 
 
 def compact(value: str) -> str:

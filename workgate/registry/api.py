@@ -299,13 +299,13 @@ def import_upload(
 ) -> Status:
     """Upload a roster; its columns are mapped automatically (as remembered, else by header
     names) and every row is checked on the worker. Then POST …/imports/{id}/run to import."""
-    from workgate.registry.importing.pipeline import ImportFileError, analyse
+    from workgate.registry.importing.pipeline import ImportFileError, analyse, file_path
 
     actor = _actor(request)
     enterprise = fetch(actor, Enterprise.objects.all(), Perm.EMPLOYEE_MANAGE, pk=enterprise_id)
     roster_import = services.roster_import_create(actor=actor, enterprise=enterprise, upload=file)
     try:
-        analysis = analyse(services.roster_import_path(roster_import), enterprise=enterprise)
+        analysis = analyse(file_path(roster_import), enterprise=enterprise)
     except ImportFileError as exc:
         raise ServiceError(str(exc), field="file") from exc
     if policy in RosterImport.Policy.values:

@@ -388,10 +388,6 @@ def roster_import_create(*, actor: Actor, enterprise: Enterprise, upload: Any) -
     return roster_import
 
 
-def roster_import_path(roster_import: RosterImport) -> Path:
-    return Path(settings.MEDIA_ROOT) / roster_import.file
-
-
 @transaction.atomic
 def roster_import_check(
     *, actor: Actor, roster_import: RosterImport, header_row: int, mapping: dict[str, str]
@@ -532,3 +528,21 @@ def employee_whereabouts_confirm(
         detail={"fields": sorted(changes), "via": "call"},
     )
     return employee
+
+
+def roster_import_report_read(
+    *, actor: Actor, roster_import: RosterImport, request: Any = None
+) -> None:
+    """The error report holds the bad rows as uploaded (unmasked): downloading it is an export."""
+    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    if not roster_import.report_file:
+        from django.http import Http404
+
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        obj=roster_import,
+        detail={"file": "import report", "rows": roster_import.error_count},
+        request=request,
+    )

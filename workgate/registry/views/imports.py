@@ -53,12 +53,10 @@ def upload(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
 
 def _mapping_context(roster_import: RosterImport) -> dict[str, object]:
     from workgate.registry.importing.columns import COLUMNS
-    from workgate.registry.importing.pipeline import ImportFileError, analyse
+    from workgate.registry.importing.pipeline import ImportFileError, analyse, file_path
 
     try:
-        analysis = analyse(
-            services.roster_import_path(roster_import), enterprise=roster_import.enterprise
-        )
+        analysis = analyse(file_path(roster_import), enterprise=roster_import.enterprise)
     except ImportFileError as exc:
         return {"file_error": str(exc)}
     chosen = roster_import.mapping or {str(k): v for k, v in analysis.proposed.items()}
@@ -129,5 +127,10 @@ def import_run(request: HttpRequest, pk: object) -> HttpResponse:
 @require(Perm.EMPLOYEE_MANAGE)
 def import_report(request: HttpRequest, pk: object) -> HttpResponse:
     roster_import = _import(request, pk)
+    services.roster_import_report_read(
+        actor=request.actor,  # type: ignore[attr-defined]
+        roster_import=roster_import,
+        request=request,
+    )
     stem = Path(roster_import.original_name).stem
     return media_download(roster_import.report_file, _("%(name)s-report.xlsx") % {"name": stem})
