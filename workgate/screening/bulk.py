@@ -4,7 +4,8 @@ Django's bulk_create compiles every value of every row through the model layer, 
 30,000-person call list costs more than the database itself (profiled: about 90 % of the time
 in SQL assembly). Here only the values whose type differs between backends (dates, UUIDs, JSON)
 are prepared by their field's own `get_db_prep_save`; numbers, text and booleans go as they are.
-Columns left out take the field's default (computed once); rows go in multi-row INSERTs.
+Columns left out take the field's default (computed once); rows go by COPY on PostgreSQL and in
+multi-row INSERTs on SQLite.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
             values.append(value if prep is None else prep(value))
         prepared.append(tuple(values))
     with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            # COPY: Django's PostgreSQL cursors bind parameters on the client, which costs
+            # seconds for 30,000 rows × 17 values; COPY sends the rows as they are.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in prepared:
+                    copy.write_row(row)
+            return len(prepared)
         for start in range(0, len(prepared), per_batch):
             batch = prepared[start : start + per_batch]
             marks = ", ".join([row_marks] * len(batch))
