@@ -5,16 +5,20 @@ split among the demo's 87 callers by capacity); reassessing all 100,000 employee
 risk-list change (Wenzhou raised to high, Fuyang listed medium); and, on PostgreSQL only, the
 caller's "next person" under load: `workgate serve` (gunicorn, 4 workers × 4 threads) on a free
 loopback port and 50 volunteer callers in parallel threads, each signed in through the login
-page, working the day-one campaign for 40 seconds or 30 calls (next person → the person's page
-→ the outcome form), reporting p50 / p95 of "next person" (the POST and the page it redirects
-to) and checking that no person was served to two callers. Targets: build ≤ 2 s, reassess
-≤ 10 s, next person p95 ≤ 500 ms."""
+page, working the day-one campaign for 40 seconds (next person → the person's page → the outcome
+form), reporting p50 / p95 of "next person" (the POST and the page it redirects to) and checking
+that no person was served to two callers. Run twice: with 8 s (±50 %) "on the phone" per person
+(real calls take minutes, so this is still about ten times the real pace) and with no pause at
+all (saturation: the whole day's 30,000 calls in about an hour, on a 2-core machine that also
+runs the 50 clients and PostgreSQL). Targets: build ≤ 2 s, reassess ≤ 10 s, next person p95
+≤ 500 ms at the working pace."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -36,6 +40,7 @@ PASSWORD = "bench-only"  # noqa: S105 - the scratch demo's password
 CALLERS = 50
 SECONDS = 40
 CYCLES = 30
+TALK = 8.0  # seconds "on the phone" per person, ±50 % (real calls last minutes)
 
 
 def inner() -> None:
@@ -157,7 +162,7 @@ class Caller:
         assert status == 302, (self.username, status)
 
 
-def load_test(port: int, campaign: int) -> dict[str, object]:
+def load_test(port: int, campaign: int, talk: float) -> dict[str, object]:
     next_ms: list[float] = []
     outcome_ms: list[float] = []
     served: list[int] = []
@@ -167,6 +172,7 @@ def load_test(port: int, campaign: int) -> dict[str, object]:
 
     def work(i: int) -> None:
         caller = Caller(port, f"volunteer-{i:02d}")
+        rng = random.Random(i)
         try:
             caller.login()
             barrier.wait()
@@ -187,6 +193,8 @@ def load_test(port: int, campaign: int) -> dict[str, object]:
                     break
                 task_id = int(location.rstrip("/").split("/")[-1])
                 client_id = re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+                if talk:
+                    time.sleep(talk * (0.5 + rng.random()))  # on the phone
                 form = {"client_id": client_id, "outcome": "reached" if n % 8 else "no_answer"}
                 started = time.perf_counter()
                 status, _loc, _ = caller.request("POST", f"{location}outcome/", form)
@@ -312,37 +320,45 @@ def run() -> list[Figure]:
             port = _free_port()
             server = _serve(var, port)
             try:
-                load = load_test(port, int(pg["demo_campaign"]))
+                busy = load_test(port, int(pg["demo_campaign"]), TALK)
+                flat_out = load_test(port, int(pg["demo_campaign"]), 0)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            figures += [
-                Figure(f"PostgreSQL, {CALLERS} callers: next person p50", load["p50"], "ms"),
-                Figure(
-                    f"PostgreSQL, {CALLERS} callers: next person p95",
-                    load["p95"],
-                    "ms",
-                    "≤ 500 ms",
-                    int(load["p95"]) <= 500,
-                ),
-                Figure(
-                    f"PostgreSQL, {CALLERS} callers: outcome saved p95", load["outcome_p95"], "ms"
-                ),
-                Figure("calls made in the load test", load["calls"], f"({load['rate']}/s)"),
-                Figure(
-                    "people served to two callers",
-                    load["collisions"],
-                    "",
-                    "0",
-                    load["collisions"] == 0,
-                ),
-                Figure(
-                    "errors", load["errors"], str(load["first_error"]), "0", load["errors"] == 0
-                ),
-            ]
+            for label, load in ((f"{TALK:.0f} s on the phone", busy), ("no pause", flat_out)):
+                figures += _load_figures(label, load)
     finally:
         _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     return figures
+
+
+def _load_figures(label: str, load: dict[str, object]) -> list[Figure]:
+    target = "≤ 500 ms" if label != "no pause" else ""
+    met = int(load["p95"]) <= 500 if target else None  # type: ignore[call-overload]
+    return [
+        Figure(f"PostgreSQL, {CALLERS} callers, {label}: next person p50", load["p50"], "ms"),
+        Figure(
+            f"PostgreSQL, {CALLERS} callers, {label}: next person p95",
+            load["p95"],
+            "ms",
+            target,
+            met,
+        ),
+        Figure(
+            f"PostgreSQL, {CALLERS} callers, {label}: outcome saved p95", load["outcome_p95"], "ms"
+        ),
+        Figure(f"{label}: calls made in {SECONDS} s", load["calls"], f"({load['rate']}/s)"),
+        Figure(
+            f"{label}: people served to two callers",
+            load["collisions"],
+            "",
+            "0",
+            load["collisions"] == 0,
+        ),
+        Figure(
+            f"{label}: errors", load["errors"], str(load["first_error"]), "0", load["errors"] == 0
+        ),
+    ]
 
 
 if __name__ == "__main__" and "--inner" in sys.argv:
