@@ -11,15 +11,17 @@ See docs/decisions/0009-roster-import.md.
 
 from __future__ import annotations
 
+import queue
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from workgate.core.access import Actor
@@ -28,6 +30,7 @@ from workgate.core.models import AuditEntry, Enterprise
 from workgate.registry.importing.columns import (
     BY_FIELD,
     COLUMNS,
+    ID_ATTRS,
     REQUIRED,
     CellError,
     Column,
@@ -36,6 +39,7 @@ from workgate.registry.importing.columns import (
     header_key,
     id_key,
     masked,
+    parse_id,
 )
 from workgate.registry.importing.readers import (
     Cell,
@@ -246,8 +250,82 @@ class _Refused(Exception):
     """Raised inside the transaction to undo an all-or-nothing import that met a bad row."""
 
 
+class _Feed:
+    """Runs a generator on a thread of its own, at most one item ahead of the consumer.
+
+    The reading side of an import: it parses and checks rows while the thread that owns the
+    database connection (the caller's) writes the batch before. Python's lock lets only one
+    of them run Python code at a time, but a driver releases it while the database works, so
+    the two overlap by about the time the database takes. The generator must not touch the
+    database. Its exceptions come out of the iteration; `close()` stops it (after an error on
+    the writing side) and waits for it.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[Any]]) -> None:
+        self._queue: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        # Messages made on the thread (cell errors) are in the uploader's language too.
+        language = translation.get_language()
+        self._thread = threading.Thread(
+            target=self._run, args=(produce, language), name="roster-import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, produce: Callable[[], Iterator[Any]], language: str | None) -> None:
+        try:
+            with translation.override(language):
+                items = produce()
+                try:
+                    for item in items:
+                        if not self._put((True, item)):
+                            return
+                finally:
+                    items.close()  # type: ignore[attr-defined]
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put((False, exc))
+            return
+        self._put((False, None))
+
+    def _put(self, message: tuple[bool, Any]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(message, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            ok, item = self._queue.get()
+            if ok:
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# What the reading side hands over per row: (row number, cells, errors as [(column index,
+# reason)], the values in `layout` order or None if the ID number was refused).
+Row = tuple[int, list[Cell], list[tuple[int, str]], list[Any] | None]
+
+# How a column is read: memoised with its validation (the value does not depend on the row),
+# memoised but validated against the row's ID number, or parsed cell by cell.
+FREE, ROW, PLAIN = range(3)
+
+
 class _Importer:
-    """Reads the ID column for duplicates, then checks (and writes) the rows batch by batch."""
+    """Reads the ID column for duplicates, then checks (and writes) the rows batch by batch.
+
+    The reading and checking (`_read`) runs on a `_Feed` thread and never touches the
+    database; classifying the rows against the registry, writing them, the report and the
+    progress happen on the caller's thread, which owns the connection and the transaction.
+    """
 
     def __init__(self, roster_import: RosterImport, report: Report) -> None:
         self.imp = roster_import
@@ -275,14 +353,24 @@ class _Importer:
         )
         self.id_index = next(i for i, c in self.columns if c.field == "id_number")
         self.name_index = next(i for i, c in self.columns if c.field == "name")
-        # (index, column, memo of cell value → parsed value, or validated values if the
-        # column is row-free, or a _Refusal; None for columns that do not repeat)
-        self.others: list[tuple[int, Column, dict[Any, Any] | None]] = [
-            (i, c, {} if c.repeats else None) for i, c in self.columns if c.field != "id_number"
-        ]
         self.indexes = [i for i, _c in self.columns]
         self.width = max(self.indexes) + 1
         self.update_attrs = tuple(a for _i, c in self.columns for a in c.updates)
+        # A row's values: what the ID number sets, then what the columns set (see writer).
+        self.layout = (*ID_ATTRS, *self.update_attrs)
+        position = {a: p for p, a in enumerate(self.update_attrs, start=len(ID_ATTRS))}
+        # (cell index, how it is read, memo of cell → effect or parsed value, column,
+        # position of a column that stores its value as it is, positions by attribute)
+        self.steps: list[tuple[int, int, dict[Any, Any] | None, Column, int, dict[str, int]]] = []
+        for i, c in self.columns:
+            if c.field == "id_number":
+                continue
+            kind = (FREE if c.row_free else ROW) if c.repeats else PLAIN
+            stores = getattr(c.validate, "stores", None)
+            self.steps.append(
+                (i, kind, {} if c.repeats else None, c, position.get(stores, -1), position)
+            )
+        self.workshop_position = position.get("workshop_id")
         shifts = list(
             Shift.objects.filter(enterprise=self.enterprise)
             .order_by("pk")
@@ -305,6 +393,8 @@ class _Importer:
         self.error_count = 0
         self.error_rows = 0
         self.errors: list[dict[str, Any]] = []
+        self.feed: _Feed | None = None
+        self._batches: Iterator[list[Row]] | None = None
 
     def _check_mapping(self, mapping: dict[int, str]) -> None:
         unknown = sorted(f for f in mapping.values() if f not in BY_FIELD)
@@ -319,6 +409,23 @@ class _Importer:
         if len(set(mapping.values())) != len(mapping):
             raise ImportFileError(_("Each field can come from one column only."))
 
+    # --- the reading side (the feed's thread; no database) ---------------------------------
+
+    def start(self) -> None:
+        """Start reading; return once the header and the duplicate ID numbers are known."""
+        self.feed = _Feed(self._read)
+        self._batches = iter(self.feed)
+        next(self._batches)
+
+    def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+
+    def _read(self) -> Iterator[list[Row]]:
+        self.find_duplicates()
+        yield []  # the header and the duplicates are known
+        yield from self._check_rows()
+
     def find_duplicates(self) -> None:
         """ID number → the rows it is on, for the numbers on more than one row."""
         header_number = self.header_row + 1
@@ -329,14 +436,158 @@ class _Importer:
                 if row_number == header_number:
                     self.headers = _headers(cells)
                 continue
-            number = id_key(cells[index])
-            if number is None:
-                continue
+            cell = cells[index]
+            # The common clean cell is its own key: id_key would return it unchanged if its
+            # check digit is right, and a wrong one is settled below, for repeats only.
+            if (
+                cell.__class__ is str
+                and len(cell) == 18
+                and cell[:17].isdigit()
+                and cell[:17].isascii()
+                and cell[17] in "0123456789X"
+            ):
+                number: str | None = cell
+            else:
+                number = id_key(cell)
+                if number is None:
+                    continue
             seen = first.setdefault(number, row_number)
             if seen != row_number:
                 self.dups.setdefault(number, [seen]).append(row_number)
+        self.dups = {number: rows for number, rows in self.dups.items() if id_key(number)}
 
-    # --- the pass over the rows -----------------------------------------------------------
+    def _check_rows(self) -> Iterator[list[Row]]:
+        """Parse and check every row; yield them a batch at a time."""
+        header_number = self.header_row + 1
+        id_index, name_index, indexes, width = (
+            self.id_index,
+            self.name_index,
+            self.indexes,
+            self.width,
+        )
+        steps, ctx, dups, home = self.steps, self.ctx, self.dups, self.ctx.home_prefix
+        required_empty = _("This column must not be empty.")
+        empty_tail = [None] * len(self.update_attrs)
+        memoise_free, memoise = self._memoise_free, self._memoise
+        batch: list[Row] = []
+        count = 0
+        size = BATCH
+        for row_number, cells in self.rows:
+            if row_number <= header_number:
+                if row_number == header_number:
+                    self.headers = _headers(cells)
+                continue
+            if len(cells) < width:
+                cells = [*cells, *([""] * (width - len(cells)))]
+            # A row with nothing in the mapped columns (a spacer, a footnote under 序号) is
+            # not a person. Most rows have a name, which settles it at once.
+            name = cells[name_index]
+            if (name.__class__ is str and not name.strip()) and _is_blank(
+                [cells[i] for i in indexes]
+            ):
+                continue
+            errors: list[tuple[int, str]] = []
+            try:
+                parsed = parse_id(cells[id_index])
+                if parsed is None:
+                    raise CellError(required_empty)
+            except CellError as exc:
+                ctx.id = None
+                errors.append((id_index, exc.message))
+                number = None
+                values = [None, None, None, None, None, None, *empty_tail]
+            else:
+                ctx.id = parsed
+                number = parsed.number
+                values = [
+                    number,
+                    parsed.sex,
+                    parsed.birth_date,
+                    number[:6],
+                    parsed.region.code,
+                    number.startswith(home),
+                    *empty_tail,
+                ]
+            for i, kind, memo, column, position, positions in steps:
+                cell = cells[i]
+                if kind == FREE:
+                    effect = memo.get(cell, _MISSING)  # type: ignore[union-attr]
+                    if effect is _MISSING:
+                        effect = memoise_free(memo, column, cell, positions)
+                    if effect.__class__ is tuple:
+                        for p, value in effect:
+                            values[p] = value
+                    elif effect is not None:
+                        errors.append((i, effect.reason))
+                    continue
+                try:
+                    if kind == ROW:
+                        value = memo.get(cell, _MISSING)  # type: ignore[union-attr]
+                        if value is _MISSING:
+                            value = memoise(memo, column, cell)
+                        if value.__class__ is _Refusal:
+                            errors.append((i, value.reason))
+                            continue
+                    else:
+                        value = column.parse(cell)
+                    if value is None:
+                        if column.required:
+                            raise CellError(required_empty)
+                        continue
+                    if position >= 0:
+                        values[position] = value
+                    else:
+                        for attr, v in column.validate(value, ctx).items():
+                            values[positions[attr]] = v
+                except CellError as exc:
+                    errors.append((i, exc.message))
+            if number is not None and number in dups:
+                others = ", ".join(str(r) for r in dups[number] if r != row_number)
+                errors.append(
+                    (id_index, _("The same ID number is also on row %(rows)s.") % {"rows": others})
+                )
+            batch.append((row_number, cells, errors, values if number is not None else None))
+            if len(batch) >= size:
+                count += len(batch)
+                yield batch
+                batch = []
+        count += len(batch)
+        if not self.headers or not count:
+            raise ImportFileError(_no_rows())
+        if batch:
+            yield batch
+
+    def _memoise(self, memo: dict[Any, Any], column: Column, cell: Cell) -> Any:
+        """Parse a cell value once per import (validated per row, against its ID number)."""
+        try:
+            value = column.parse(cell)
+        except CellError as exc:
+            value = _Refusal(exc.message)
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = value
+        return value
+
+    def _memoise_free(
+        self, memo: dict[Any, Any], column: Column, cell: Cell, positions: dict[str, int]
+    ) -> Any:
+        """Parse and validate a cell value once per import: ((position, value), …) to set,
+        None for an empty cell, or a _Refusal."""
+        try:
+            value = column.parse(cell)
+            if value is None:
+                if column.required:
+                    raise CellError(_("This column must not be empty."))
+                effect: Any = None
+            else:
+                valid = column.validate(value, self.ctx)
+                effect = tuple((positions[a], v) for a, v in valid.items())
+        except CellError as exc:
+            effect = _Refusal(exc.message)
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = effect
+        return effect
+
+    # --- the writing side (the caller's thread, which owns the connection) -----------------
 
     def process(
         self,
@@ -345,90 +596,17 @@ class _Importer:
         report_file: ErrorReport | None,
         error_limit: int | None,
     ) -> None:
+        assert self._batches is not None, "start() first"
         header_number = self.header_row + 1
         total = max(self.rows.total - header_number, 1)
-        id_index, name_index, others, ctx = self.id_index, self.name_index, self.others, self.ctx
-        parse_id, validate_id = BY_FIELD["id_number"].parse, BY_FIELD["id_number"].validate
-        required_empty = _("This column must not be empty.")
         message = _("Writing employee files") if writer else _("Checking rows")
-        batch: list[tuple[int, list[Cell], list[tuple[int, str]], dict[str, Any] | None, dict]] = []
         done = 0
-        for row_number, cells in self.rows:
-            if row_number <= header_number:
-                if row_number == header_number:
-                    self.headers = _headers(cells)
-                continue
-            if len(cells) < self.width:
-                cells = [*cells, *([""] * (self.width - len(cells)))]
-            # A row with nothing in the mapped columns (a spacer, a footnote under 序号) is
-            # not a person. Most rows have a name, which settles it at once.
-            name = cells[name_index]
-            if (name.__class__ is str and not name.strip()) and _is_blank(
-                [cells[i] for i in self.indexes]
-            ):
-                continue
-            errors: list[tuple[int, str]] = []
-            out: dict[str, Any] = {}
-            ident: dict[str, Any] | None = None
-            try:
-                parsed = parse_id(cells[id_index])
-                if parsed is None:
-                    raise CellError(required_empty)
-                ctx.id = parsed
-                ident = validate_id(parsed, ctx)
-            except CellError as exc:
-                ctx.id = None
-                errors.append((id_index, exc.message))
-            for i, column, memo in others:
-                cell = cells[i]
-                if memo is not None:
-                    found = memo.get(cell, _MISSING)
-                    if found is _MISSING:
-                        found = self._memoise(memo, column, cell)
-                    if found.__class__ is _Refusal:
-                        errors.append((i, found.reason))
-                    elif column.row_free:
-                        if found is not None:
-                            out.update(found)
-                    elif found is not None:
-                        try:
-                            out.update(column.validate(found, ctx))
-                        except CellError as exc:
-                            errors.append((i, exc.message))
-                    continue
-                try:
-                    value = column.parse(cell)
-                    if value is None:
-                        if column.required:
-                            raise CellError(required_empty)
-                        continue
-                    out.update(column.validate(value, ctx))
-                except CellError as exc:
-                    errors.append((i, exc.message))
-            batch.append((row_number, cells, errors, ident, out))
-            if len(batch) >= BATCH:
-                self._flush(batch, writer, report_file, error_limit)
-                done += len(batch)
-                self.report(done, total, message)
-                batch = []
-        if not self.headers or not (batch or self.total_rows or done):
-            raise ImportFileError(_no_rows())
-        self._flush(batch, writer, report_file, error_limit)
-        done += len(batch)
+        for batch in self._batches:
+            self._flush(batch, writer, report_file, error_limit)
+            done += len(batch)
+            self.report(done, total, message)
         self.total_rows = done
         self.report(done, done, message)
-
-    def _memoise(self, memo: dict[Any, Any], column: Column, cell: Cell) -> Any:
-        """Parse (and, for a row-free column, validate) a cell value once per import."""
-        try:
-            value = column.parse(cell)
-            if value is not None and column.row_free:
-                value = column.validate(value, self.ctx)
-        except CellError as exc:
-            value = _Refusal(exc.message)
-        if len(memo) < MEMO_LIMIT:
-            memo[cell] = value
-        return value
 
     def _existing(self, numbers: list[str]) -> dict[str, tuple[Any, ...]]:
         if not numbers:
@@ -447,66 +625,61 @@ class _Importer:
 
     def _flush(
         self,
-        batch: list[Any],
+        batch: list[Row],
         writer: EmployeeWriter | None,
         report_file: ErrorReport | None,
         error_limit: int | None,
     ) -> None:
         """Classify a batch against the registry; report its bad rows; write its good ones."""
-        existing = self._existing([b[3]["id_number"] for b in batch if b[3] is not None])
-        own, attrs, dups = self.enterprise.pk, self.update_attrs, self.dups
-        creates: list[dict[str, Any]] = []
+        existing = self._existing([b[3][0] for b in batch if b[3] is not None])
+        own, attrs, skip = self.enterprise.pk, self.update_attrs, len(ID_ATTRS)
+        creates: list[list[Any]] = []
         updates: list[tuple[int, dict[str, Any]]] = []
-        for row_number, cells, errors, ident, out in batch:
+        for row_number, cells, errors, values in batch:
             hit = None
-            if ident is not None:
-                number = ident["id_number"]
-                if number in dups:
-                    others = ", ".join(str(r) for r in dups[number] if r != row_number)
-                    errors.append(
-                        (
-                            self.id_index,
-                            _("The same ID number is also on row %(rows)s.") % {"rows": others},
-                        )
-                    )
-                hit = existing.get(number)
+            if values is not None and existing:
+                hit = existing.get(values[0])
                 if hit is not None and hit[0] != own:
                     name = self._enterprise_name(hit[0])
                     errors.append((self.id_index, _other_enterprise(name)))
             if errors:
                 self._error(row_number, cells, errors, report_file, error_limit)
                 continue
-            assert ident is not None
+            assert values is not None
             if hit is None:
                 self.counts[CREATE] += 1
-                creates.append({**ident, **out})
+                creates.append(values)
                 continue
-            current = dict(zip(attrs, hit[2:], strict=True))
-            changed = {a: v for a, v in out.items() if a in current and current[a] != v}
+            changed = {
+                a: v
+                for a, v, current in zip(attrs, values[skip:], hit[2:], strict=True)
+                if v is not None and current != v
+            }
             if changed:
                 self.counts[UPDATE] += 1
                 updates.append((hit[1], changed))
             else:
                 self.counts[UNCHANGED] += 1
         # Workshops new to the enterprise, as named by the rows about to be written.
-        named = {
-            values.get("workshop_id")
-            for values in [*creates, *(changed for _pk, changed in updates)]
-        }
-        self.new_workshops.update(n for n in named if isinstance(n, str))
+        ws = self.workshop_position
+        if ws is not None:
+            named = {values[ws] for values in creates}
+            named.update(changed.get("workshop_id") for _pk, changed in updates)
+            self.new_workshops.update(n for n in named if isinstance(n, str))
         if writer is not None:
             missing = self.new_workshops - self.created_workshops.keys()
             if missing:
                 self.created_workshops.update(workshops_create(self.enterprise.pk, missing))
-            writer.create([self._resolve(values) for values in creates])
-            writer.update([(pk, self._resolve(values)) for pk, values in updates])
-
-    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
-        """A workshop first seen in this import is known by name until it is created."""
-        workshop = values.get("workshop_id")
-        if isinstance(workshop, str):
-            return {**values, "workshop_id": self.created_workshops[workshop]}
-        return values
+            if ws is not None and self.created_workshops:
+                created = self.created_workshops
+                for values in creates:
+                    if isinstance(values[ws], str):
+                        values[ws] = created[values[ws]]
+                for _pk, changed in updates:
+                    if isinstance(changed.get("workshop_id"), str):
+                        changed["workshop_id"] = created[changed["workshop_id"]]
+            writer.create(creates)
+            writer.update(updates)
 
     def _error(
         self,
@@ -572,8 +745,11 @@ def preview(roster_import: RosterImport, report: Report) -> dict[str, Any]:
     """Check every row without writing; fill the counts as an import would make them."""
     try:
         importer = _Importer(roster_import, report)
-        importer.find_duplicates()
-        importer.process(writer=None, report_file=None, error_limit=ERROR_LIMIT)
+        try:
+            importer.start()
+            importer.process(writer=None, report_file=None, error_limit=ERROR_LIMIT)
+        finally:
+            importer.close()
     except ImportFileError as exc:
         _failed(roster_import, exc.message)
         raise
@@ -600,24 +776,34 @@ def run(
     all_or_nothing = roster_import.policy == RosterImport.Policy.ALL_OR_NOTHING
     try:
         importer = _Importer(roster_import, report)
-        importer.find_duplicates()
-        report_file = ErrorReport(report_path, importer.headers)
-        refused = all_or_nothing and bool(importer.dups)
         try:
-            with transaction.atomic():
-                writer = None
-                if not refused:
-                    writer = EmployeeWriter(
-                        community_id=roster_import.community_id,
-                        enterprise_id=roster_import.enterprise_id,
-                        import_id=str(roster_import.pk),
-                        actor_label=actor.label,
-                    )
-                importer.process(writer=writer, report_file=report_file, error_limit=error_limit)
-                if all_or_nothing and importer.error_rows:
-                    raise _Refused
-        except _Refused:
-            refused = True
+            importer.start()
+            report_file = ErrorReport(report_path, importer.headers)
+            refused = all_or_nothing and bool(importer.dups)
+            try:
+                with transaction.atomic():
+                    writer = None
+                    if not refused:
+                        writer = EmployeeWriter(
+                            community_id=roster_import.community_id,
+                            enterprise_id=roster_import.enterprise_id,
+                            import_id=str(roster_import.pk),
+                            actor_label=actor.label,
+                            layout=importer.layout,
+                        )
+                    try:
+                        importer.process(
+                            writer=writer, report_file=report_file, error_limit=error_limit
+                        )
+                    finally:
+                        if writer is not None:
+                            writer.close()
+                    if all_or_nothing and importer.error_rows:
+                        raise _Refused
+            except _Refused:
+                refused = True
+        finally:
+            importer.close()
         summary = importer.summary()
         if refused:
             summary.update(created=0, updated=0, unchanged=0)
