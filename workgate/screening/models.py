@@ -269,8 +269,12 @@ class CallTask(models.Model):
         indexes = [
             # The caller's queue: own pending entries, due first.
             models.Index(fields=["campaign", "caller", "status", "next_attempt_at", "id"]),
-            models.Index(fields=["campaign", "status", "attempts"]),
-            models.Index(fields=["leased_by", "leased_until"]),
+            # Leases held now: few rows, so a partial index that writing the list never touches.
+            models.Index(
+                fields=["leased_by", "leased_until"],
+                condition=models.Q(leased_by__isnull=False),
+                name="calltask_leased",
+            ),
         ]
 
     def __str__(self) -> str:
