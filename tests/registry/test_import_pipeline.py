@@ -403,3 +403,83 @@ def test_errors_are_in_the_uploaders_language(world, tmp_path):
         en = pipeline.preview(roster_import, no_progress)["errors"][0]["reason"]
     assert en.startswith("The ID number must have 18 characters")
     assert zh != en or zh.startswith("The ID number")  # zh-hans once the catalogue has it
+
+
+def test_a_crash_on_the_reading_side_leaves_nothing_written(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    real_parse = pipeline.parse_id
+    calls = {"n": 0}
+
+    def failing_parse(cell):
+        calls["n"] += 1
+        if calls["n"] == 10:  # three batches are with the writing side by now
+            raise RuntimeError("reader broke")
+        return real_parse(cell)
+
+    monkeypatch.setattr(pipeline, "parse_id", failing_parse)
+    roster_import = make_import(
+        world.enterprise_a, write_csv(tmp_path / "r.csv", [HEADER, *good_rows(20)])
+    )
+    with pytest.raises(RuntimeError, match="reader broke"):
+        pipeline.run(roster_import, no_progress, actor=officer(world))
+    assert not employees(world).exists()
+    assert not TimelineEvent.objects.filter(kind="registry.imported").exists()
+    roster_import.refresh_from_db()
+    assert roster_import.status == RosterImport.Status.FAILED
+
+
+def test_updates_over_several_batches_change_each_persons_own_fields(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    rows = [HEADER, *good_rows(8)]
+    run_file(world, write_csv(tmp_path / "a.csv", rows))
+    corrected = good_rows(8)
+    corrected[0][3] = "13999990001"  # a new phone
+    corrected[2][4] = "三车间"  # a workshop the enterprise does not have yet
+    corrected[4][5] = dt.date(2020, 3, 1)  # a new arrival date
+    corrected[6][3], corrected[6][5] = "13999990007", dt.date(2020, 3, 2)
+    roster_import, result = run_file(world, write_xlsx(tmp_path / "b.xlsx", [HEADER, *corrected]))
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 4, 4)
+    people = {e.name: e for e in employees(world).select_related("workshop")}
+    assert people["王1"].mobile == "13999990001"
+    assert people["王3"].workshop.name == "三车间"
+    assert people["王5"].arrival_date == dt.date(2020, 3, 1)
+    assert (people["王7"].mobile, people["王7"].arrival_date) == (
+        "13999990007",
+        dt.date(2020, 3, 2),
+    )
+    assert people["王2"].mobile == "13812340002" and people["王2"].workshop.name == "一车间"
+    events = TimelineEvent.objects.filter(
+        kind="registry.updated", params__import=str(roster_import.pk)
+    )
+    assert sorted((e.employee.name, e.params["fields"]) for e in events) == [
+        ("王1", ["mobile"]),
+        ("王3", ["workshop"]),
+        ("王5", ["arrival_date"]),
+        ("王7", ["arrival_date", "mobile"]),
+    ]
+
+
+def test_empty_cells_take_defaults_and_are_not_named_in_the_event(world, tmp_path):
+    rows = [
+        HEADER,
+        [1, "甲", person_id(1), "", "", ""],
+        [2, "乙", person_id(2), "13812340002", "一车间", ""],
+    ]
+    _imp, result = run_file(world, write_csv(tmp_path / "r.csv", rows))
+    assert result["created"] == 2
+    jia = employees(world).get(name="甲")
+    assert (jia.mobile, jia.workshop_id, jia.arrival_date) == ("", None, None)
+    assert jia.job_status == Employee.JobStatus.ACTIVE and not jia.arrived
+    fields = {e.employee.name: set(e.params["fields"]) for e in TimelineEvent.objects.all()}
+    assert "mobile" not in fields["甲"] and "workshop" not in fields["甲"]
+    assert {"mobile", "workshop"} <= fields["乙"]
+
+
+def test_an_empty_household_cell_keeps_the_registered_region_on_update(world, tmp_path):
+    header = ["姓名", "身份证号码", "户籍地"]
+    number = person_id(1, county="420102")
+    run_file(world, write_csv(tmp_path / "a.csv", [header, ["甲", number, "浙江宁波北仑"]]))
+    assert employees(world).get().hukou_region_id == "330206"
+    _imp, result = run_file(world, write_csv(tmp_path / "b.csv", [header, ["甲", number, ""]]))
+    assert (result["updated"], result["unchanged"]) == (0, 1)
+    assert employees(world).get().hukou_region_id == "330206"

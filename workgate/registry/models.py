@@ -134,9 +134,17 @@ class Employee(models.Model):
         DORM = "dorm", _("Quarantine dormitory")
         HOSPITAL = "hospital", _("In hospital")
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on community and enterprise: they lead the composite indexes
+    # below, which serve every query by either (docs/decisions/0009-roster-import.md).
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="employees", verbose_name=_("enterprise")
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name=_("enterprise"),
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=18)
@@ -151,6 +159,9 @@ class Employee(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("household-registration region"),
+        # Only ever joined from the employee; filters use hukou_code. (Deleting a region, which
+        # never happens to official divisions, would scan for files pointing at it.)
+        db_index=False,
     )
     is_local = models.BooleanField(_("local"), default=True)
     current_region = models.ForeignKey(
@@ -253,7 +264,10 @@ class TravelRecord(models.Model):
 class TimelineEvent(models.Model):
     """Something that happened to a person, added by any app through `timeline_add`."""
 
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="timeline")
+    # Indexed by (employee, -at) below, which serves lookups by employee too.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=50)
     params = models.JSONField(default=dict, blank=True)
