@@ -119,6 +119,13 @@ def test_file_page_masks_and_reveal_is_one_audited_click(world):
     assert entry.actor_label == "staff"
 
 
+def test_file_links_to_the_risk_and_its_reasons(world):
+    person = Employee.objects.get(name="张三")
+    page = world.client("officer_a").get(f"/registry/employees/{person.pk}/").content.decode()
+    assert f'href="/screening/people/{person.pk}/"' in page
+    assert world.client("officer_a").get(f"/screening/people/{person.pk}/").status_code == 200
+
+
 def test_leader_sees_masked_and_cannot_reveal(world):
     person = Employee.objects.get(name="张三")
     leader = world.client("leader")

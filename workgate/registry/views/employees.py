@@ -61,6 +61,7 @@ def _file_context(request: HttpRequest, employee: Employee) -> dict[str, object]
         "masked_mobile": mask_phone(employee.mobile),
         "can_reveal": actor.can(Perm.PERSONAL_DATA_REVEAL),
         "can_manage": actor.can(Perm.EMPLOYEE_MANAGE),
+        "can_see_risk": actor.can(Perm.RISK_VIEW),
         "travels": employee.travels.select_related("region"),
         "timeline": [(event, describe(event)) for event in employee.timeline.all()[:100]],
         "travel_form": TravelForm(),
