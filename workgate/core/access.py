@@ -163,6 +163,11 @@ def fetch[M: models.Model](
         raise Http404 from exc
 
 
+def actor_of(request: HttpRequest) -> Actor:
+    """The actor `require` / `api_require` attached to the request."""
+    return request.actor  # type: ignore[attr-defined,no-any-return]
+
+
 ViewFunc = Callable[..., HttpResponse]
 
 

@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["figures"] = registry_queries.headline_figures(actor=actor)
         context["by_province"] = registry_queries.employees_by_province(actor=actor)
     if actor.enterprise_id:
-        context["enterprise"] = actor.enterprise_id and registry_queries.enterprise_of(actor=actor)
+        context["enterprise"] = registry_queries.enterprise_of(actor=actor)
     return render(request, "core/home.html", context)
 
 

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from workgate.core import services as core_services
-from workgate.core.access import Actor, Perm, api_require, fetch
+from workgate.core.access import Perm, actor_of, api_require, fetch
 from workgate.core.masking import mask_id_number, mask_phone
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
@@ -18,10 +18,6 @@ from workgate.registry import exporting, queries, services
 from workgate.registry.models import Employee, Region, RosterImport, Shift, Workshop
 
 router = Router(tags=["registry"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
 
 
 class EnterpriseOut(Schema):
@@ -60,19 +56,23 @@ class EnterprisePatch(Schema):
 @api_require(Perm.ENTERPRISE_VIEW)
 @paginate
 def enterprise_list(request: HttpRequest, q: str = "", status: str = "") -> list[Enterprise]:
-    return queries.enterprise_rows(actor=_actor(request), search=q, status=status)  # type: ignore[return-value]
+    return queries.enterprise_rows(actor=actor_of(request), search=q, status=status)  # type: ignore[return-value]
 
 
 @router.post("/enterprises", response={201: EnterpriseOut})
 @api_require(Perm.ENTERPRISE_CREATE)
 def enterprise_create(request: HttpRequest, payload: EnterpriseIn) -> Status:
-    return Status(201, core_services.enterprise_create(actor=_actor(request), data=payload.dict()))
+    return Status(
+        201, core_services.enterprise_create(actor=actor_of(request), data=payload.dict())
+    )
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
 @api_require(Perm.ENTERPRISE_VIEW)
 def enterprise_detail(request: HttpRequest, enterprise_id: int) -> Enterprise:
-    return fetch(_actor(request), Enterprise.objects.all(), Perm.ENTERPRISE_VIEW, pk=enterprise_id)
+    return fetch(
+        actor_of(request), Enterprise.objects.all(), Perm.ENTERPRISE_VIEW, pk=enterprise_id
+    )
 
 
 @router.patch("/enterprises/{enterprise_id}", response=EnterpriseOut)
@@ -80,7 +80,7 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> Enterprise:
 def enterprise_update(
     request: HttpRequest, enterprise_id: int, payload: EnterprisePatch
 ) -> Enterprise:
-    actor = _actor(request)
+    actor = actor_of(request)
     enterprise = fetch(actor, Enterprise.objects.all(), Perm.ENTERPRISE_MANAGE, pk=enterprise_id)
     data = payload.dict(exclude_unset=True)
     return core_services.enterprise_update(actor=actor, enterprise=enterprise, data=data)
@@ -200,14 +200,14 @@ def _employee_input(enterprise: Enterprise, payload: EmployeeIn) -> services.Emp
 @paginate
 def employee_list(request: HttpRequest, filters: Query[EmployeeFilterIn]) -> list[Employee]:
     parsed = queries.EmployeeFilters.from_params(filters.dict())
-    rows = queries.employee_rows(actor=_actor(request), filters=parsed)
+    rows = queries.employee_rows(actor=actor_of(request), filters=parsed)
     return rows.select_related("shift", "current_region")  # type: ignore[return-value]
 
 
 @router.post("/enterprises/{enterprise_id}/employees", response={201: EmployeeOut})
 @api_require(Perm.EMPLOYEE_MANAGE)
 def employee_create(request: HttpRequest, enterprise_id: int, payload: EmployeeIn) -> Status:
-    actor = _actor(request)
+    actor = actor_of(request)
     enterprise = fetch(actor, Enterprise.objects.all(), Perm.EMPLOYEE_MANAGE, pk=enterprise_id)
     employee = services.employee_register(
         actor=actor, enterprise=enterprise, data=_employee_input(enterprise, payload)
@@ -218,13 +218,13 @@ def employee_create(request: HttpRequest, enterprise_id: int, payload: EmployeeI
 @router.get("/employees/{employee_id}", response=EmployeeOut)
 @api_require(Perm.EMPLOYEE_VIEW)
 def employee_detail(request: HttpRequest, employee_id: int) -> Employee:
-    return queries.employee_file(actor=_actor(request), pk=employee_id)
+    return queries.employee_file(actor=actor_of(request), pk=employee_id)
 
 
 @router.put("/employees/{employee_id}", response=EmployeeOut)
 @api_require(Perm.EMPLOYEE_MANAGE)
 def employee_update(request: HttpRequest, employee_id: int, payload: EmployeeIn) -> Employee:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = queries.employee_file(actor=actor, pk=employee_id)
     return services.employee_update(
         actor=actor, employee=employee, data=_employee_input(employee.enterprise, payload)
@@ -243,7 +243,7 @@ class RevealOut(Schema):
 @router.post("/employees/{employee_id}/reveal", response=RevealOut)
 @api_require(Perm.PERSONAL_DATA_REVEAL)
 def employee_reveal(request: HttpRequest, employee_id: int, payload: RevealIn) -> dict[str, str]:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = queries.employee_file(actor=actor, pk=employee_id)
     value = services.personal_data_reveal(
         actor=actor, employee=employee, field=payload.field, request=request
@@ -267,7 +267,7 @@ def employee_export(request: HttpRequest, payload: ExportIn) -> Status:
     data = payload.dict()
     file_format = data.pop("format")
     job = exporting.export_start(
-        actor=_actor(request),
+        actor=actor_of(request),
         filters=queries.EmployeeFilters.from_params(data),
         file_format=file_format,
     )
@@ -301,7 +301,7 @@ def import_upload(
     names) and every row is checked on the worker. Then POST …/imports/{id}/run to import."""
     from workgate.registry.importing.pipeline import ImportFileError, analyse, file_path
 
-    actor = _actor(request)
+    actor = actor_of(request)
     enterprise = fetch(actor, Enterprise.objects.all(), Perm.EMPLOYEE_MANAGE, pk=enterprise_id)
     roster_import = services.roster_import_create(actor=actor, enterprise=enterprise, upload=file)
     try:
@@ -324,7 +324,7 @@ def import_upload(
 @router.get("/imports/{import_id}", response=ImportOut)
 @api_require(Perm.EMPLOYEE_MANAGE)
 def import_status(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
-    return fetch(_actor(request), RosterImport.objects.all(), Perm.EMPLOYEE_MANAGE, pk=import_id)
+    return fetch(actor_of(request), RosterImport.objects.all(), Perm.EMPLOYEE_MANAGE, pk=import_id)
 
 
 class RunIn(Schema):
@@ -334,7 +334,7 @@ class RunIn(Schema):
 @router.post("/imports/{import_id}/run", response={202: ImportOut})
 @api_require(Perm.EMPLOYEE_MANAGE)
 def import_run(request: HttpRequest, import_id: uuid.UUID, payload: RunIn) -> Status:
-    actor = _actor(request)
+    actor = actor_of(request)
     roster_import = fetch(
         actor, RosterImport.objects.select_related("enterprise"), Perm.EMPLOYEE_MANAGE, pk=import_id
     )

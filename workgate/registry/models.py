@@ -234,6 +234,13 @@ class Employee(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def audit_label(self) -> str:
+        """How the person is named in the audit log: name and masked ID number only."""
+        from workgate.core.masking import mask_id_number
+
+        return f"{self.name} {mask_id_number(self.id_number)}"
+
 
 class TravelRecord(models.Model):
     class Means(models.TextChoices):

@@ -245,7 +245,7 @@ def employee_register(*, actor: Actor, enterprise: Enterprise, data: EmployeeInp
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
     )
     return employee
 
@@ -276,7 +276,7 @@ def employee_update(*, actor: Actor, employee: Employee, data: EmployeeInput) ->
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
         detail={"fields": shown},
     )
     return employee
@@ -321,7 +321,7 @@ def employee_edit_opened(*, actor: Actor, employee: Employee, request: Any = Non
         actor=actor,
         action=AuditEntry.Action.REVEAL,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
         detail={"field": "id_number,mobile", "via": "edit form"},
         request=request,
     )
@@ -332,18 +332,14 @@ def personal_data_reveal(
     *, actor: Actor, employee: Employee, field: str, request: Any = None
 ) -> str:
     """The unmasked value of one field, for a role that needs it; every reveal is audited."""
-    actor.check(Perm.PERSONAL_DATA_REVEAL)
+    _own_enterprise(actor, employee.enterprise, Perm.PERSONAL_DATA_REVEAL)
     if field not in REVEALABLE:
         raise ServiceError(_("This field cannot be revealed."), field=field)
-    if employee.community_id != actor.community_id or (
-        not actor.community_wide and employee.enterprise_id != actor.enterprise_id
-    ):
-        raise PermissionDenied
     audit_record(
         actor=actor,
         action=AuditEntry.Action.REVEAL,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
         detail={"field": field},
         request=request,
     )
@@ -524,7 +520,7 @@ def employee_whereabouts_confirm(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
         detail={"fields": sorted(changes), "via": "call"},
     )
     return employee

@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from workgate.core.access import Actor, Perm, api_require, fetch
+from workgate.core.access import Actor, Perm, actor_of, api_require, fetch
 from workgate.core.masking import mask_id_number
 from workgate.core.services import ServiceError
 from workgate.registry.models import Region
@@ -19,10 +19,6 @@ from workgate.screening import queries, services
 from workgate.screening.models import Caller, CallTask, RegionRisk, ReturnPlan, RiskList
 
 router = Router(tags=["screening"])
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
 
 
 def _region(code: str) -> Region:
@@ -71,7 +67,7 @@ class RegionRiskIn(Schema):
 @api_require(Perm.RISK_VIEW)
 def region_risk_list(request: HttpRequest) -> Any:
     """Regions of medium or high risk in force today."""
-    return list(queries.region_risks(actor=_actor(request)))
+    return list(queries.region_risks(actor=actor_of(request)))
 
 
 @router.get("/screening/regions/{code}", response=list[RegionRiskOut])
@@ -79,7 +75,7 @@ def region_risk_list(request: HttpRequest) -> Any:
 def region_risk_history(request: HttpRequest, code: str) -> Any:
     """Every level a region has had, newest first."""
     _region(code)
-    return list(queries.region_history(actor=_actor(request), code=code).select_related("region"))
+    return list(queries.region_history(actor=actor_of(request), code=code).select_related("region"))
 
 
 @router.put("/screening/regions/{code}", response=JobOut)
@@ -87,7 +83,7 @@ def region_risk_history(request: HttpRequest, code: str) -> Any:
 def region_risk_set(request: HttpRequest, code: str, payload: RegionRiskIn) -> Any:
     """Set a region's level from a date; everyone is reassessed on the worker."""
     job = services.region_risk_set(
-        actor=_actor(request),
+        actor=actor_of(request),
         region=_region(code),
         level=payload.level,
         effective_from=payload.effective_from,
@@ -126,7 +122,7 @@ def risk_list_upload(
 ) -> Any:
     """Upload a list (CSV / xlsx): every row is checked; nothing is applied until /apply."""
     item = services.risk_list_check(
-        actor=_actor(request),
+        actor=actor_of(request),
         upload=file,
         effective_from=effective_from,
         default_level=default_level,
@@ -138,14 +134,14 @@ def risk_list_upload(
 @router.get("/screening/risk-lists/{list_id}", response=RiskListOut)
 @api_require(Perm.RISK_MANAGE)
 def risk_list_detail(request: HttpRequest, list_id: uuid.UUID) -> RiskList:
-    return queries.risk_list(actor=_actor(request), pk=list_id)
+    return queries.risk_list(actor=actor_of(request), pk=list_id)
 
 
 @router.post("/screening/risk-lists/{list_id}/apply", response=JobOut)
 @api_require(Perm.RISK_MANAGE)
 def risk_list_apply(request: HttpRequest, list_id: uuid.UUID) -> Any:
     """Apply the rows understood (the others are skipped) and reassess everyone."""
-    actor = _actor(request)
+    actor = actor_of(request)
     job = services.risk_list_apply(
         actor=actor, risk_list=queries.risk_list(actor=actor, pk=list_id)
     )
@@ -161,13 +157,13 @@ class PolicyOut(Schema):
 @router.get("/screening/policy", response=PolicyOut)
 @api_require(Perm.RISK_VIEW)
 def policy_detail(request: HttpRequest) -> Any:
-    return queries.policy_row(_actor(request).community_id)
+    return queries.policy_row(actor_of(request).community_id)
 
 
 @router.put("/screening/policy", response=JobOut)
 @api_require(Perm.RISK_MANAGE)
 def policy_set(request: HttpRequest, payload: PolicyOut) -> Any:
-    job = services.policy_update(actor=_actor(request), **payload.dict())
+    job = services.policy_update(actor=actor_of(request), **payload.dict())
     return {"job_id": str(job.pk) if job else None}
 
 
@@ -183,7 +179,7 @@ class RiskOut(Schema):
 @api_require(Perm.RISK_VIEW)
 def employee_risk(request: HttpRequest, employee_id: int) -> Any:
     """A person's risk level and its reasons in words, as assessed now."""
-    employee, assessment, words = queries.employee_risk(actor=_actor(request), pk=employee_id)
+    employee, assessment, words = queries.employee_risk(actor=actor_of(request), pk=employee_id)
     return {
         "employee_id": employee.pk,
         "level": assessment.level,
@@ -245,21 +241,21 @@ def _target(payload: TargetIn) -> dict[str, Any]:
 @api_require(Perm.CAMPAIGN_VIEW)
 @paginate
 def campaign_list(request: HttpRequest) -> Any:
-    return queries.campaigns(actor=_actor(request))
+    return queries.campaigns(actor=actor_of(request))
 
 
 @router.post("/screening/campaigns/preview", response=PreviewOut)
 @api_require(Perm.CAMPAIGN_MANAGE)
 def campaign_preview(request: HttpRequest, payload: TargetIn) -> Any:
     """How many people a target selects, before creating the campaign."""
-    return {"count": services.campaign_preview(actor=_actor(request), target=_target(payload))}
+    return {"count": services.campaign_preview(actor=actor_of(request), target=_target(payload))}
 
 
 @router.post("/screening/campaigns", response={201: CampaignOut})
 @api_require(Perm.CAMPAIGN_MANAGE)
 def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
     campaign = services.campaign_create(
-        actor=_actor(request),
+        actor=actor_of(request),
         name=payload.name,
         target=_target(payload.target),
         retry_minutes=payload.retry_minutes,
@@ -279,7 +275,7 @@ class ProgressOut(Schema):
 @api_require(Perm.CAMPAIGN_VIEW)
 def campaign_detail(request: HttpRequest, campaign_id: int) -> Any:
     """The campaign with its live figures: the summary, calls by caller and by hour."""
-    campaign = queries.campaign(actor=_actor(request), pk=campaign_id)
+    campaign = queries.campaign(actor=actor_of(request), pk=campaign_id)
     return {
         "campaign": campaign,
         "figures": queries.campaign_progress(campaign),
@@ -292,7 +288,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> Any:
 @api_require(Perm.CAMPAIGN_MANAGE)
 def campaign_launch(request: HttpRequest, campaign_id: int) -> Any:
     """Build the call list on the worker; the campaign runs once it is built."""
-    actor = _actor(request)
+    actor = actor_of(request)
     campaign = queries.campaign(actor=actor, pk=campaign_id, perm=Perm.CAMPAIGN_MANAGE)
     services.campaign_launch(actor=actor, campaign=campaign)
     campaign.refresh_from_db()
@@ -329,7 +325,7 @@ class ReassignIn(Schema):
 @api_require(Perm.CAMPAIGN_MANAGE)
 def callers_add(request: HttpRequest, campaign_id: int, payload: CallersIn) -> Any:
     """Add callers; a running campaign's unstarted calls are shared again by capacity."""
-    actor = _actor(request)
+    actor = actor_of(request)
     campaign = queries.campaign(actor=actor, pk=campaign_id, perm=Perm.CAMPAIGN_MANAGE)
     rows = services.callers_add(
         actor=actor, campaign=campaign, user_ids=payload.user_ids, capacity=payload.capacity
@@ -352,7 +348,7 @@ def _caller(actor: Actor, campaign_id: int, caller_id: int) -> Caller:
 def caller_update(
     request: HttpRequest, campaign_id: int, caller_id: int, payload: CallerPatch
 ) -> Any:
-    actor = _actor(request)
+    actor = actor_of(request)
     caller = _caller(actor, campaign_id, caller_id)
     return services.caller_update(
         actor=actor, caller=caller, capacity=payload.capacity, active=payload.active
@@ -367,7 +363,7 @@ def caller_reassign(
     request: HttpRequest, campaign_id: int, caller_id: int, payload: ReassignIn
 ) -> Any:
     """Move every call waiting on this caller's list to another caller."""
-    actor = _actor(request)
+    actor = actor_of(request)
     source = _caller(actor, campaign_id, caller_id)
     to = _caller(actor, campaign_id, payload.to_caller_id)
     return {"moved": services.calls_reassign(actor=actor, source=source, to=to)}
@@ -407,7 +403,7 @@ class AssignmentOut(Schema):
 @paginate
 def assignments(request: HttpRequest, campaign_id: int, set: str = "") -> Any:
     """The call list; `set` narrows it to the entries behind one summary figure."""
-    campaign = queries.campaign(actor=_actor(request), pk=campaign_id)
+    campaign = queries.campaign(actor=actor_of(request), pk=campaign_id)
     if set:
         if set not in queries.SUMMARY_SETS:
             raise Http404
@@ -455,7 +451,7 @@ def _next_out(task: CallTask) -> dict[str, Any]:
 @api_require(Perm.CALL_WORK)
 def call_next(request: HttpRequest, campaign_id: int) -> Any:
     """Lease the next person to the calling user (204 when nobody is waiting)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     caller = queries.caller_for(actor=actor, campaign_pk=campaign_id)
     task = services.call_next(actor=actor, campaign=caller.campaign, request=request)
     if task is None:
@@ -503,7 +499,7 @@ class AttemptOut(Schema):
 def call_outcome(request: HttpRequest, assignment_id: int, payload: OutcomeIn) -> Any:
     """Record a call's outcome. Idempotent by `client_id`: a repeat answers 200 with the first
     record, which is kept unchanged."""
-    actor = _actor(request)
+    actor = actor_of(request)
     replay = queries.attempt_already_recorded(actor=actor, client_id=payload.client_id)
     if replay is not None and replay.task_id == assignment_id:
         return Status(200, replay)
@@ -539,7 +535,7 @@ def call_outcome(request: HttpRequest, assignment_id: int, payload: OutcomeIn) -
 @api_require(Perm.CALL_WORK)
 def call_release(request: HttpRequest, assignment_id: int) -> Any:
     """Give a leased person back without a call."""
-    actor = _actor(request)
+    actor = actor_of(request)
     services.call_release(actor=actor, task=queries.task_for_caller(actor=actor, pk=assignment_id))
     return Status(204, None)
 
@@ -573,4 +569,4 @@ class ReturnPlanOut(Schema):
 @paginate
 def return_plans(request: HttpRequest, enterprise: int | None = None) -> Any:
     """Returning people with their arrival date, route and whether they need quarantine."""
-    return queries.return_plans(actor=_actor(request), enterprise=enterprise)
+    return queries.return_plans(actor=actor_of(request), enterprise=enterprise)

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from workgate.core.access import Actor, Perm
 from workgate.core.audit import audit_record
 from workgate.core.jobs import job_start
-from workgate.core.masking import mask_id_number
 from workgate.core.models import AuditEntry, Job, Role
 from workgate.core.services import ServiceError
 from workgate.registry.models import Employee, Region, TimelineEvent
@@ -641,7 +640,7 @@ def call_next(*, actor: Actor, campaign: Campaign, request: Any = None) -> CallT
         actor=actor,
         action=AuditEntry.Action.REVEAL,
         obj=employee,
-        object_repr=f"{employee.name} {mask_id_number(employee.id_number)}",
+        object_repr=employee.audit_label,
         detail={"field": "mobile", "via": "call", "campaign": campaign.pk, "task": task.pk},
         request=request,
     )
