@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "workgate.core",
     "workgate.registry",
     "workgate.screening",
+    "workgate.health",
 ]
 
 MIDDLEWARE = [

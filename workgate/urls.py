@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("registry/", include("workgate.registry.urls")),
     path("screening/", include("workgate.screening.urls")),
+    path("health/", include("workgate.health.urls")),
     path("", include("workgate.core.urls")),
 ]
 

@@ -41,12 +41,20 @@ class Perm(StrEnum):
     AUDIT_EXPORT = "audit.export"
     TOKEN_MANAGE = "token.manage"  # noqa: S105 - a permission name, not a secret
     JOB_VIEW = "job.view"
+    NOTIFICATION_VIEW = "notification.view"
     RISK_VIEW = "risk.view"
     RISK_MANAGE = "risk.manage"
     CAMPAIGN_VIEW = "campaign.view"
     CAMPAIGN_MANAGE = "campaign.manage"
     CALL_WORK = "call.work"
     RETURN_PLAN_VIEW = "return_plan.view"
+    CHECK_RECORD = "check.record"
+    CHECK_VIEW = "check.view"
+    GATE_MANAGE = "gate.manage"
+    HEALTH_SETTINGS_MANAGE = "health_settings.manage"
+    DECLARE = "health.declare"
+    INCIDENT_VIEW = "incident.view"
+    INCIDENT_MANAGE = "incident.manage"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -64,6 +72,7 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.AUDIT_EXPORT: frozenset({Role.LEADER, Role.STAFF}),
     Perm.TOKEN_MANAGE: frozenset({Role.STAFF}),
     Perm.JOB_VIEW: frozenset(Role),
+    Perm.NOTIFICATION_VIEW: frozenset(Role),  # each person sees only their own
     # Screening: staff run campaigns; staff and volunteers make the calls; officers see the
     # risk and return plans of their own people.
     Perm.RISK_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
@@ -72,6 +81,15 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.CAMPAIGN_MANAGE: frozenset({Role.STAFF}),
     Perm.CALL_WORK: frozenset({Role.STAFF, Role.VOLUNTEER}),
     Perm.RETURN_PLAN_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    # Daily health: gate and duty volunteers record checks at their enterprise; officers and
+    # staff see who was missed and follow fevers up; employees declare and carry their pass.
+    Perm.CHECK_RECORD: frozenset({Role.STAFF, Role.OFFICER, Role.GATE}),
+    Perm.CHECK_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER, Role.GATE}),
+    Perm.GATE_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.HEALTH_SETTINGS_MANAGE: frozenset({Role.STAFF}),
+    Perm.DECLARE: frozenset({Role.EMPLOYEE}),
+    Perm.INCIDENT_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.INCIDENT_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
 }
 
 

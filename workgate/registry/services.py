@@ -542,3 +542,17 @@ def roster_import_report_read(
         detail={"file": "import report", "rows": roster_import.error_count},
         request=request,
     )
+
+
+def employee_health_set(*, employee: Employee, health_status: str) -> bool:
+    """Set a person's health status (daily health's fever incidents call this). The caller has
+    authorised the change and records it on the timeline; returns whether anything changed."""
+    if health_status not in Employee.Health.values:
+        raise ValueError(f"unknown health status {health_status!r}")
+    changed = (
+        Employee.objects.filter(pk=employee.pk)
+        .exclude(health_status=health_status)
+        .update(health_status=health_status)
+    )
+    employee.health_status = health_status
+    return bool(changed)

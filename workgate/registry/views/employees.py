@@ -16,7 +16,7 @@ from workgate.core.services import ServiceError
 from workgate.registry import exporting, queries, services
 from workgate.registry.forms import EmployeeForm, TravelForm
 from workgate.registry.models import Employee
-from workgate.registry.timeline import describe
+from workgate.registry.timeline import entries
 
 
 def _list_context(request: HttpRequest) -> dict[str, object]:
@@ -63,7 +63,7 @@ def _file_context(request: HttpRequest, employee: Employee) -> dict[str, object]
         "can_manage": actor.can(Perm.EMPLOYEE_MANAGE),
         "can_see_risk": actor.can(Perm.RISK_VIEW),
         "travels": employee.travels.select_related("region"),
-        "timeline": [(event, describe(event)) for event in employee.timeline.all()[:100]],
+        "timeline": entries(employee),
         "travel_form": TravelForm(),
         "prefectures": queries.prefectures(),
     }

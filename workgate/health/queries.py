@@ -1,0 +1,296 @@
+"""Reads of daily health: who is on duty, who was missed in a round, masks issued, a person's
+checks and declarations, pass colours, incidents. Every read is scoped to the actor's tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Right
+from django.utils import timezone
+
+from workgate.core.access import Actor, Perm, scope
+from workgate.health.models import Check, Declaration, Gate, Incident, PassCode
+from workgate.health.rules import PassVerdict, current_round, pass_verdict, settings_for
+from workgate.registry.models import Employee
+
+
+def on_duty(actor: Actor) -> QuerySet[Employee]:
+    """Employees expected at work today: working, not in quarantine."""
+    return scope(actor, Employee.objects.all()).filter(
+        job_status=Employee.JobStatus.ACTIVE, quarantine_status=Employee.Quarantine.NONE
+    )
+
+
+def _checked(actor: Actor, day: dt.date, round_no: int) -> Exists:
+    return Exists(
+        Check.objects.filter(
+            community_id=actor.community_id,
+            taken_on=day,
+            round_no=round_no,
+            employee_id=OuterRef("pk"),
+        )
+    )
+
+
+@dataclass
+class RoundSummary:
+    enterprise_id: int
+    enterprise_name: str
+    on_duty: int
+    checked: int
+
+    @property
+    def missing(self) -> int:
+        return self.on_duty - self.checked
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.checked / self.on_duty) if self.on_duty else 100
+
+
+def round_summary(actor: Actor, day: dt.date, round_no: int) -> list[RoundSummary]:
+    """Per enterprise: people on duty and how many have a check in the round; most missing first."""
+    actor.check(Perm.CHECK_VIEW)
+    rows = (
+        on_duty(actor)
+        .annotate(done=_checked(actor, day, round_no))
+        .values("enterprise_id", "enterprise__name")
+        .annotate(total=Count("id"), checked=Count("id", filter=Q(done=True)))
+        .order_by()
+    )
+    out = [
+        RoundSummary(r["enterprise_id"], r["enterprise__name"], r["total"], r["checked"])
+        for r in rows
+    ]
+    out.sort(key=lambda s: (-s.missing, s.enterprise_name))
+    return out
+
+
+def missing_people(
+    actor: Actor,
+    day: dt.date,
+    round_no: int,
+    *,
+    enterprise_id: int | None = None,
+    workshop_id: int | None = None,
+) -> QuerySet[Employee]:
+    """People on duty with no check in the round, by enterprise and name."""
+    actor.check(Perm.CHECK_VIEW)
+    qs = on_duty(actor).filter(~_checked(actor, day, round_no))
+    if enterprise_id:
+        qs = qs.filter(enterprise_id=enterprise_id)
+    if workshop_id:
+        qs = qs.filter(workshop_id=workshop_id)
+    return qs.select_related("enterprise", "workshop").order_by("enterprise_id", "name", "id")
+
+
+def round_grid(
+    actor: Actor, day: dt.date, round_no: int, *, enterprise_id: int, workshop_id: int | None
+) -> list[tuple[Employee, Check | None]]:
+    """The duty volunteer's grid: everyone on duty in a workshop (or the whole enterprise),
+    with the check they already have in this round."""
+    people = list(
+        on_duty(actor)
+        .filter(enterprise_id=enterprise_id)
+        .filter(**({"workshop_id": workshop_id} if workshop_id else {}))
+        .only("id", "name", "id_number", "workshop_id", "enterprise_id")
+        .order_by("name", "id")
+    )
+    checks: dict[int, Check] = {}
+    for c in Check.objects.filter(
+        community_id=actor.community_id,
+        taken_on=day,
+        round_no=round_no,
+        employee_id__in=[p.pk for p in people],
+    ).order_by("taken_at"):
+        checks[c.employee_id] = c
+    return [(p, checks.get(p.pk)) for p in people]
+
+
+def masks_issued(actor: Actor, day: dt.date) -> list[dict[str, Any]]:
+    """Masks handed out per enterprise on a day: what the materials capability draws down."""
+    actor.check(Perm.CHECK_VIEW)
+    qs = scope(actor, Check.objects.filter(taken_on=day))
+    return list(
+        qs.values("enterprise_id")
+        .annotate(masks=Sum("masks_issued"), checks=Count("uuid"))
+        .order_by("enterprise_id")
+    )
+
+
+def masks_issued_total(*, enterprise_id: int, day: dt.date) -> int:
+    """Masks one enterprise handed out on a day (for stock draw-down; the caller scopes)."""
+    total = Check.objects.filter(enterprise_id=enterprise_id, taken_on=day).aggregate(
+        n=Coalesce(Sum("masks_issued"), 0)
+    )
+    return int(total["n"])
+
+
+@dataclass
+class CheckRow:
+    taken_at: dt.datetime
+    kind: str
+    temperature: Any
+    fever: bool
+    masks_issued: int
+    gate_name: str
+    recorded_by: str
+
+
+def checks_of(*, employee: Employee, limit: int = 50) -> list[CheckRow]:
+    """A person's newest checks (the caller has fetched the person inside the tenant)."""
+    rows = list(
+        Check.objects.filter(employee_id=employee.pk)
+        .order_by("-taken_at")
+        .values(
+            "taken_at", "kind", "temperature", "fever", "masks_issued", "gate_id", "recorded_by"
+        )[:limit]
+    )
+    gate_ids = {r["gate_id"] for r in rows if r["gate_id"]}
+    names = dict(Gate.objects.filter(pk__in=gate_ids).values_list("pk", "name")) if gate_ids else {}
+    return [
+        CheckRow(
+            taken_at=r["taken_at"],
+            kind=r["kind"],
+            temperature=r["temperature"],
+            fever=r["fever"],
+            masks_issued=r["masks_issued"],
+            gate_name=names.get(r["gate_id"], ""),
+            recorded_by=r["recorded_by"],
+        )
+        for r in rows
+    ]
+
+
+def declarations_of(*, employee: Employee, limit: int = 30) -> QuerySet[Declaration]:
+    return Declaration.objects.filter(employee_id=employee.pk).order_by("-day")[:limit]
+
+
+def declaration_today(employee: Employee) -> Declaration | None:
+    _hs, tz = settings_for(employee.community_id)
+    return Declaration.objects.filter(
+        employee_id=employee.pk, day=timezone.now().astimezone(tz).date()
+    ).first()
+
+
+def verdict_for(employee: Employee) -> PassVerdict:
+    """The person's pass colour now, and why."""
+    _hs, tz = settings_for(employee.community_id)
+    today = timezone.now().astimezone(tz).date()
+    recent = list(
+        Declaration.objects.filter(
+            employee_id=employee.pk, day__gte=today - dt.timedelta(days=13)
+        ).values("day", "symptoms", "contact_with_case")
+    )
+    todays = next((d for d in recent if d["day"] == today), None)
+    return pass_verdict(
+        health_status=employee.health_status,
+        quarantine_status=employee.quarantine_status,
+        risk_level=employee.risk_level,
+        open_incident=Incident.objects.filter(employee_id=employee.pk)
+        .exclude(state=Incident.State.CLOSED)
+        .exists(),
+        declared_today=todays is not None,
+        symptoms_today=bool(todays and todays["symptoms"]),
+        contact_recent=any(d["contact_with_case"] for d in recent),
+    )
+
+
+def gates(actor: Actor) -> QuerySet[Gate]:
+    return scope(actor, Gate.objects.select_related("enterprise")).order_by(
+        "enterprise__name", "name"
+    )
+
+
+def gate_roster(actor: Actor, gate: Gate) -> list[dict[str, Any]]:
+    """What a gate station keeps in the browser to work offline: for each person of the gate's
+    enterprise, the pass code, name, last 4 of ID and phone (never the whole numbers) and
+    whether the pass is red right now."""
+    from workgate.health.services import pass_codes_ensure
+
+    people = scope(actor, Employee.objects.filter(enterprise_id=gate.enterprise_id))
+    ids = list(people.values_list("pk", flat=True))
+    pass_codes_ensure(employee_ids=ids)
+    open_incidents = set(
+        Incident.objects.filter(enterprise_id=gate.enterprise_id)
+        .exclude(state=Incident.State.CLOSED)
+        .values_list("employee_id", flat=True)
+    )
+    rows = (
+        people.annotate(
+            code=F("pass_code__code"),
+            id4=Right("id_number", 4),
+            m4=Right(Coalesce("mobile", Value("")), 4),
+        )
+        .values(
+            "pk",
+            "name",
+            "code",
+            "id4",
+            "m4",
+            "health_status",
+            "quarantine_status",
+            "risk_level",
+            "job_status",
+            "workshop__name",
+        )
+        .order_by("name", "pk")
+    )
+    out = []
+    for r in rows:
+        red = (
+            r["health_status"] != Employee.Health.NORMAL
+            or r["quarantine_status"] != Employee.Quarantine.NONE
+            or r["risk_level"] == Employee.Risk.HIGH
+            or r["pk"] in open_incidents
+        )
+        out.append(
+            {
+                "e": r["pk"],
+                "n": r["name"],
+                "p": r["code"],
+                "i": r["id4"],
+                "m": r["m4"],
+                "w": r["workshop__name"] or "",
+                "r": red,
+            }
+        )
+    return out
+
+
+def incidents(
+    actor: Actor, *, state: str = "", overdue: bool = False, open_only: bool = False
+) -> QuerySet[Incident]:
+    actor.check(Perm.INCIDENT_VIEW)
+    qs = scope(actor, Incident.objects.select_related("employee", "enterprise"))
+    if state:
+        qs = qs.filter(state=state)
+    if open_only:
+        qs = qs.exclude(state=Incident.State.CLOSED)
+    if overdue:
+        qs = qs.filter(due_at__lte=timezone.now()).exclude(state=Incident.State.CLOSED)
+    return qs.order_by("-opened_at", "-id")
+
+
+def incident_counts(actor: Actor) -> dict[str, int]:
+    actor.check(Perm.INCIDENT_VIEW)
+    qs = scope(actor, Incident.objects.all())
+    counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    counts["overdue"] = (
+        qs.filter(due_at__lte=timezone.now()).exclude(state=Incident.State.CLOSED).count()
+    )
+    return counts
+
+
+def now_round(actor: Actor) -> tuple[dt.date, int]:
+    hs, tz = settings_for(actor.community_id)
+    return current_round(timezone.now(), hs, tz)
+
+
+def pass_code_of(employee: Employee) -> PassCode:
+    from workgate.health.services import pass_code_for
+
+    return pass_code_for(employee)

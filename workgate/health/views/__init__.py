@@ -1,0 +1,1 @@
+"""Pages of daily health: gate station, rounds, declarations and pass, incidents."""

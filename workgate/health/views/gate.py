@@ -1,0 +1,5 @@
+"""Pages: gate."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

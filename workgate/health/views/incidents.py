@@ -1,0 +1,5 @@
+"""Pages: incidents."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: personal."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

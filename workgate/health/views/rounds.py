@@ -1,0 +1,5 @@
+"""Pages: rounds."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
