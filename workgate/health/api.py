@@ -1,8 +1,6 @@
 """API of daily health: device check uploads (batch and single, idempotent by client id), rounds
 and missing checks, masks issued, declarations and the pass, fever incidents, gates."""
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -262,7 +260,13 @@ class PassOut(Schema):
 def _own(request: HttpRequest) -> Employee:
     from workgate.registry.queries import own_file
 
-    return own_file(actor=actor_of(request))
+    employee = own_file(actor=actor_of(request))
+    if employee is None:
+        raise ServiceError(
+            _("Your account is not linked to an employee file yet: ask your enterprise officer."),
+            code="no_file",
+        )
+    return employee
 
 
 @router.post("/health/declarations", response={201: DeclarationOut})
