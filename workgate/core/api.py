@@ -1,4 +1,4 @@
-"""API of core: who am I, API tokens, the audit log, job progress."""
+"""API of core: who am I, API tokens, the audit log, job progress, notifications."""
 
 import uuid
 from datetime import datetime
@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from workgate.core import queries, services
+from workgate.core import notify, queries, services
 from workgate.core.access import Actor, Perm, api_require, fetch
-from workgate.core.models import ApiToken, AuditEntry, Role
+from workgate.core.models import ApiToken, AuditEntry, Notification, Role
 
 router = Router(tags=["core"])
 
@@ -131,3 +131,50 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> object:
     if job is None:
         raise Http404
     return job
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    created_at: datetime
+    read_at: datetime | None
+
+    @staticmethod
+    def resolve_title(obj: Notification) -> str:
+        return notify.render(obj)[0]
+
+    @staticmethod
+    def resolve_body(obj: Notification) -> str:
+        return notify.render(obj)[1]
+
+
+class NotificationsReadIn(Schema):
+    ids: list[int] = []
+    all: bool = False
+
+
+class NotificationsReadOut(Schema):
+    marked: int
+
+
+@router.get("/notifications", response=list[NotificationOut])
+@api_require(Perm.NOTIFICATION_VIEW)
+@paginate
+def notification_list(request: HttpRequest, unread: bool = False) -> list[Notification]:
+    """The caller's notifications, newest first, in the request's language (`?unread=true`)."""
+    rows = notify.notifications_of(request.actor.user)  # type: ignore[attr-defined]
+    return rows.filter(read_at__isnull=True) if unread else rows  # type: ignore[return-value]
+
+
+@router.post("/notifications/read", response=NotificationsReadOut)
+@api_require(Perm.NOTIFICATION_VIEW)
+def notifications_read(request: HttpRequest, payload: NotificationsReadIn) -> NotificationsReadOut:
+    """Mark read the caller's notifications in `ids`, or all of them with `"all": true`."""
+    marked = notify.notifications_mark_read(
+        user=request.actor.user,  # type: ignore[attr-defined]
+        ids=None if payload.all else payload.ids,
+    )
+    return NotificationsReadOut(marked=marked)

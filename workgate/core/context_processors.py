@@ -1,4 +1,5 @@
-"""What every page's shell needs: the menu for the role, the memberships to switch between."""
+"""What every page's shell needs: the menu for the role, the memberships to switch between, the
+number of unread notifications."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
 from workgate.core.nav import nav_for
+from workgate.core.notify import unread_count
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -25,6 +27,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "actor": actor,
         "nav_items": nav_for(actor),
+        "notif_unread": unread_count(request.user) if actor else 0,  # type: ignore[arg-type]
         "nav_current": current,
         "memberships": memberships,
         "current_membership": next(

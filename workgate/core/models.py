@@ -1,4 +1,5 @@
-"""Tenancy (community → enterprise), users and roles, API tokens, the audit log and jobs."""
+"""Tenancy (community → enterprise), users and roles, API tokens, the audit log, jobs,
+notifications and the periodic-task schedule."""
 
 from __future__ import annotations
 
@@ -283,3 +284,48 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class Notification(models.Model):
+    """Something one person should know, shown under the bell in the header.
+
+    Only the kind and its parameters are stored; `core.notify.render` writes the text when it is
+    shown, in the reader's language.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    tenant_community = "community_id"
+    tenant_enterprise = "enterprise_id"
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class ScheduleState(models.Model):
+    """When a periodic task (core.schedule) was last queued; one row per task, locked per tick."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,13 @@ urlpatterns = [
     path("audit/export/", views.audit_export, name="audit_export"),
     path("jobs/<uuid:job_id>/", views.job_status, name="job"),
     path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views.notification_open,
+        name="notification_open",
+    ),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,4 +1,5 @@
-"""Pages of core: home, sign-in, acting role, audit log, API tokens, job progress."""
+"""Pages of core: home, sign-in, acting role, audit log, API tokens, job progress,
+notifications."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from workgate.core import queries, services
+from workgate.core import notify, queries, services
 from workgate.core.access import Perm, fetch, require
 from workgate.core.files import media_download
 from workgate.core.forms import AuditFilterForm, LoginForm, TokenForm
@@ -165,3 +167,31 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.token_revoke(actor=actor, token=token)
     messages.success(request, _("The token has been revoked."))
     return redirect("core:tokens")
+
+
+@require(Perm.NOTIFICATION_VIEW)
+def notifications(request: HttpRequest) -> HttpResponse:
+    rows = notify.notifications_of(request.user)  # type: ignore[arg-type]
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    items = [(n, *notify.render(n)) for n in page]
+    return render(request, "core/notifications.html", {"page": page, "items": items})
+
+
+@require_POST
+@require(Perm.NOTIFICATION_VIEW)
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notify.notifications_mark_read(user=request.user)  # type: ignore[arg-type]
+    return redirect("core:notifications")
+
+
+@require_POST
+@require(Perm.NOTIFICATION_VIEW)
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one read and go where it points: only to a page of this site."""
+    user = request.user
+    notification = get_object_or_404(notify.notifications_of(user), pk=notification_id)  # type: ignore[arg-type]
+    notify.notifications_mark_read(user=user, ids=[notification.pk])  # type: ignore[arg-type]
+    url = notification.url
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return redirect(url)
+    return redirect("core:notifications")

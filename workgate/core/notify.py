@@ -1,0 +1,110 @@
+"""In-app notifications: any app tells people something; they read it under the bell.
+
+A notification stores a kind and its parameters, never text: the text is written when it is
+shown, in the reader's language, by the functions its app registered for the kind (in its
+AppConfig.ready()), as the file timeline does. Reading is personal: a person sees only the
+notifications addressed to them.
+
+    notify(users=recipients(community_id=c, roles=[Role.OFFICER], enterprise_id=e),
+           community_id=c, enterprise_id=e, kind="health.fever", params={"name": "张三"},
+           url=reverse("health:check", args=[check.pk]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from workgate.core.models import Membership, Notification, Role, User
+
+Render = Callable[[dict[str, Any]], str]
+KINDS: dict[str, tuple[Render, Render | None]] = {}
+
+
+def register_kind(kind: str, title: Render, body: Render | None = None) -> None:
+    """How notifications of `kind` read: `title(params)` and, if given, `body(params)`."""
+    KINDS[kind] = (title, body)
+
+
+def render(notification: Notification) -> tuple[str, str]:
+    """(title, body) in the current language; an unknown kind shows as its name."""
+    title, body = KINDS.get(notification.kind, (None, None))
+    if title is None:
+        return notification.kind, ""
+    params = notification.params or {}
+    return str(title(params)), str(body(params)) if body else ""
+
+
+def recipients(
+    *, community_id: int, roles: Iterable[Role], enterprise_id: int | None = None
+) -> list[User]:
+    """Active people with an active membership of one of `roles` in the community.
+
+    With `enterprise_id`, a membership tied to an enterprise (officer, employee, an enterprise's
+    gate volunteer) counts only for that enterprise; community-level ones (leader, staff) count.
+    """
+    memberships = Membership.objects.filter(
+        community_id=community_id, role__in=[Role(r) for r in roles], is_active=True
+    )
+    if enterprise_id is not None:
+        memberships = memberships.filter(
+            Q(enterprise__isnull=True) | Q(enterprise_id=enterprise_id)
+        )
+    return list(
+        User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk")
+    )
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    community_id: int,
+    kind: str,
+    params: dict[str, Any],
+    url: str = "",
+    enterprise_id: int | None = None,
+) -> int:
+    """Notify each active person in `users` once; returns how many were notified.
+
+    Runs in the caller's transaction, so a notification exists only if the change it reports
+    was committed.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; register it with register_kind")
+    people = {u.pk: u for u in users if u.is_active}
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk,
+            community_id=community_id,
+            enterprise_id=enterprise_id,
+            kind=kind,
+            params=params,
+            url=url,
+            created_at=now,
+        )
+        for pk in people
+    )
+    return len(people)
+
+
+def notifications_of(user: User | None) -> QuerySet[Notification]:
+    """The person's notifications, newest first (none for an API token, which is nobody)."""
+    if user is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user: User | None, ids: Iterable[int] | None = None) -> int:
+    """Mark the person's unread notifications read (only `ids`, if given); returns how many."""
+    rows = notifications_of(user).filter(read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
