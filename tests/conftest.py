@@ -49,6 +49,19 @@ PERSONAS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _process_caches_cleared() -> None:
+    """Per-process caches (health settings, known partitions, gates, tokens) hold rows of one
+    test's database, which the next test rolls back or reuses the ids of."""
+    from workgate.api import token_cache_clear
+    from workgate.health import partitions, rules, services
+
+    rules.settings_forget()
+    partitions.forget()
+    services.gate_cache_clear()
+    token_cache_clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     community = make_community()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,19 +26,39 @@ class SessionActorAuth(SessionAuth):
         return None
 
 
+# A device posting a check every few hundred milliseconds would otherwise pay a token query on
+# each request. Tokens are remembered per process for a few seconds, so revoking one takes
+# effect within TOKEN_CACHE_SECONDS (docs/decisions/0007-api-tokens.md).
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, Actor]] = {}
+
+
+def token_cache_clear() -> None:
+    _token_cache.clear()
+
+
 class TokenAuth(HttpBearer):
     """A device or integration: `Authorization: Bearer wg_…`."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        now = time.monotonic()
+        hit = _token_cache.get(token)
+        if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+            return hit[1]
         api_token = token_authenticate(token)
         if api_token is None:
+            _token_cache.pop(token, None)
             return None
-        return Actor(
+        actor = Actor(
             community_id=api_token.community_id,
             enterprise_id=api_token.enterprise_id,
             role=Role(api_token.role),
             token=api_token,
         )
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[token] = (now, actor)
+        return actor
 
 
 api = NinjaAPI(
@@ -100,9 +121,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from workgate.core.api import router as core_router
+    from workgate.health.api import router as health_router
     from workgate.registry.api import router as registry_router
     from workgate.screening.api import router as screening_router
-    from workgate.health.api import router as health_router
 
     api.add_router("", core_router)
     api.add_router("", registry_router)

@@ -14,7 +14,7 @@ from tests.factories import id_number, make_employee
 from workgate.core.access import Actor
 from workgate.core.models import Membership, Role
 from workgate.core.services import token_create
-from workgate.health import partitions, rules, services
+from workgate.health import services
 from workgate.health.models import Gate
 from workgate.registry.models import Employee
 
@@ -38,12 +38,6 @@ class Health:
 
     def code(self, employee: Employee) -> str:
         return self.codes[employee.pk]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    rules.settings_forget()
-    partitions.forget()
 
 
 @pytest.fixture

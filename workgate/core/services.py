@@ -87,6 +87,9 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        from workgate.api import token_cache_clear
+
+        token_cache_clear()  # this process forgets it at once; others within seconds
         audit_record(
             actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "revoke"}
         )
