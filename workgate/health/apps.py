@@ -12,14 +12,11 @@ class HealthConfig(AppConfig):
     verbose_name = _("Daily health")
 
     def ready(self) -> None:
+        from workgate.core.schedule import register_periodic
         from workgate.health import notifications, tasks, timeline
 
         timeline.register()
         notifications.register()
-        try:
-            from workgate.core.schedule import register_periodic
-        except ImportError:  # the scheduler lands with the notifications work
-            return
         register_periodic(
             "health.incidents_escalate", dt.timedelta(minutes=1), tasks.incidents_escalate
         )
