@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import secrets
 import time
 import uuid
@@ -43,6 +44,8 @@ from workgate.health.rules import (
 )
 from workgate.registry.models import Employee, Region
 from workgate.registry.services import employee_health_set, timeline_add
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 MAX_MASKS = 20
@@ -651,21 +654,26 @@ def _due(state: str, since: dt.datetime, hs: HealthSettings) -> dt.datetime | No
 def _notify_incident(
     incident: Incident, kind: str, params: dict[str, Any], roles: Iterable[Role]
 ) -> None:
+    """Tell the people who act on a fever. Runs after the commit: a failure here is logged and
+    never undoes or fails the check that raised it."""
     from django.urls import reverse
 
     from workgate.core.notify import notify, recipients
 
-    users = recipients(
-        community_id=incident.community_id, roles=roles, enterprise_id=incident.enterprise_id
-    )
-    notify(
-        users=users,
-        community_id=incident.community_id,
-        enterprise_id=incident.enterprise_id,
-        kind=kind,
-        params=params,
-        url=reverse("health:incident", args=[incident.pk]),
-    )
+    try:
+        users = recipients(
+            community_id=incident.community_id, roles=roles, enterprise_id=incident.enterprise_id
+        )
+        notify(
+            users=users,
+            community_id=incident.community_id,
+            enterprise_id=incident.enterprise_id,
+            kind=kind,
+            params=params,
+            url=reverse("health:incident", args=[incident.pk]),
+        )
+    except Exception:
+        logger.exception("could not notify about incident %s", incident.pk)
 
 
 def incident_open(
@@ -918,7 +926,14 @@ def checks_storage_maintain(*, today: dt.date | None = None) -> dict[str, Any]:
     created = partitions.ensure(
         [today + dt.timedelta(days=n) for n in range(-1, PARTITIONS_AHEAD + 1)]
     )
-    longest = max(HealthSettings.objects.values_list("retention_days", flat=True), default=60)
+    # Partitions hold every community's checks: the longest retention decides (a community
+    # that never changed its settings keeps the default).
+    from workgate.core.models import Community
+
+    retentions = list(HealthSettings.objects.values_list("retention_days", flat=True))
+    if Community.objects.filter(health_settings__isnull=True).exists():
+        retentions.append(HealthSettings._meta.get_field("retention_days").default)
+    longest = max(retentions, default=60)
     cutoff = today - dt.timedelta(days=longest)
     if partitions.is_partitioned():
         dropped = partitions.drop_before(cutoff)
