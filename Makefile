@@ -53,7 +53,7 @@ node_modules/.synced: package.json package-lock.json
 $(VENDOR)/.copied: node_modules/.synced
 	@mkdir -p $(VENDOR)
 	@cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js \
-	    node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
+	    node_modules/@picocss/pico/css/pico.min.css node_modules/jsqr/dist/jsQR.js $(VENDOR)/
 	@touch $@
 
 install: $(VENV)/.synced $(VENDOR)/.copied
