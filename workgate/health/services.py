@@ -217,6 +217,37 @@ def checks_record(
     return [r for r in results if r is not None]
 
 
+def _cursor() -> Any:
+    """A cursor for the hot path. On PostgreSQL a server-side-binding psycopg cursor on Django's
+    own connection (same transaction): Django's default client-side binding quotes every value
+    of a 1,000-row batch in Python, which cost more than the database's work."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        return psycopg.Cursor(connection.connection)
+    return connection.cursor()
+
+
+def _in(cur: Any, values: set[Any]) -> str:
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)"
+    return "IN (" + ", ".join(["%s"] * len(values)) + ")"
+
+
+def _in_params(cur: Any, values: set[Any]) -> list[Any]:
+    if connection.vendor == "postgresql":
+        return [_array_literal(values)]
+    return list(values)
+
+
+def _array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of values that need no quoting (codes, ids, numbers, dates,
+    ISO times, UUIDs, fixed words): one text parameter instead of an array that psycopg would
+    dump element by element in Python (10 µs each; 15,000 of them per batch)."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Person:
     pk: int
@@ -235,22 +266,20 @@ def _resolve_people(actor: Actor, rows: list[_Row], results: list[CheckResult | 
     employees, passes = Employee._meta.db_table, PassCode._meta.db_table
     by_code: dict[str, _Person] = {}
     by_id: dict[int, _Person] = {}
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         if codes:
-            marks = ", ".join(["%s"] * len(codes))
             cur.execute(
                 f"SELECT p.code, e.id, e.name, e.enterprise_id FROM {passes} p "  # noqa: S608
                 f"JOIN {employees} e ON e.id = p.employee_id "
-                f"WHERE p.code IN ({marks}) AND e.community_id = %s",
-                [*codes, actor.community_id],
+                f"WHERE p.code {_in(cur, codes)} AND e.community_id = %s",
+                [*_in_params(cur, codes), actor.community_id],
             )
             by_code = {code: _Person(pk, name, ent) for code, pk, name, ent in cur.fetchall()}
         if ids:
-            marks = ", ".join(["%s"] * len(ids))
             cur.execute(
                 f"SELECT id, name, enterprise_id FROM {employees} "  # noqa: S608
-                f"WHERE id IN ({marks}) AND community_id = %s",
-                [*ids, actor.community_id],
+                f"WHERE id {_in(cur, ids)} AND community_id = %s",
+                [*_in_params(cur, ids), actor.community_id],
             )
             by_id = {pk: _Person(pk, name, ent) for pk, name, ent in cur.fetchall()}
     for row in rows:
@@ -418,7 +447,7 @@ def _insert(actor: Actor, rows: list[_Row], source: str, now: dt.datetime) -> se
         for row in rows
     ]
     cols = ", ".join(_COLUMNS)
-    with connection.cursor() as cur:
+    with _cursor() as cur:
         if connection.vendor == "postgresql" and len(values) <= 10:
             # A device's single check: plain VALUES, cheaper to send than fifteen arrays.
             row_marks = "(" + ", ".join(f"%s::{t}" for t in _PG_TYPES) + ")"
@@ -430,14 +459,9 @@ def _insert(actor: Actor, rows: list[_Row], source: str, now: dt.datetime) -> se
             )
             return {r[0] for r in cur.fetchall()}
         if connection.vendor == "postgresql":
-            arrays = [list(col) for col in zip(*values, strict=True)]
-            unnest = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-            cur.execute(
-                f"INSERT INTO {partitions.TABLE} ({cols}) SELECT * FROM unnest({unnest}) "  # noqa: S608 - fixed names
-                "ON CONFLICT DO NOTHING RETURNING uuid",
-                arrays,
+            return _insert_copy(cur, values, cols) or _insert_unnest(
+                cur, values, cols, now, actor.community_id, source, label
             )
-            return {r[0] for r in cur.fetchall()}
         fields = [Check._meta.get_field(c.removesuffix("_id")) for c in _COLUMNS]
         prepped = [
             tuple(f.get_db_prep_value(v, connection) for f, v in zip(fields, value, strict=True))
@@ -458,6 +482,67 @@ def _insert(actor: Actor, rows: list[_Row], source: str, now: dt.datetime) -> se
                 uuid.UUID(r[0]) if isinstance(r[0], str) else r[0] for r in cur.fetchall()
             )
         return created
+
+
+def _insert_copy(cur: Any, values: list[tuple[Any, ...]], cols: str) -> set[uuid.UUID] | None:
+    """The fast path for a batch on PostgreSQL: leave out the ids already stored (one index
+    probe each), then COPY the rest — PostgreSQL's bulk path, several times cheaper per row than
+    INSERT … ON CONFLICT. If a concurrent upload of the same ids wins the race, the COPY fails
+    whole and None sends the batch down the row-by-row ON CONFLICT path, which settles it."""
+    import psycopg
+
+    cur.execute(
+        f"SELECT uuid FROM {partitions.TABLE} "  # noqa: S608 - fixed names
+        "WHERE taken_on = ANY(%s::date[]) AND uuid = ANY(%s::uuid[])",
+        [_array_literal({v[0] for v in values}), _array_literal(v[1] for v in values)],
+    )
+    stored = {r[0] for r in cur.fetchall()}
+    fresh = [v for v in values if v[1] not in stored]
+    if not fresh:
+        return set()
+    try:
+        with (
+            transaction.atomic(),
+            cur.copy(f"COPY {partitions.TABLE} ({cols}) FROM STDIN") as copy,
+        ):
+            for value in fresh:
+                copy.write_row(value)
+    except psycopg.errors.UniqueViolation:
+        return None
+    return {v[1] for v in fresh}
+
+
+def _insert_unnest(
+    cur: Any,
+    values: list[tuple[Any, ...]],
+    cols: str,
+    now: dt.datetime,
+    community_id: int,
+    source: str,
+    label: str,
+) -> set[uuid.UUID]:
+    """Every row through INSERT … ON CONFLICT DO NOTHING RETURNING: tells created from
+    duplicate atomically, whatever else is uploading the same ids at the same moment."""
+    columns = list(zip(*values, strict=True))
+    # Columns that vary per row go as array literals; the ones fixed for the whole batch
+    # (received_at, community, source, recorded_by) as single values.
+    varying = (0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12)
+    arrays = [
+        _array_literal(v.isoformat() if isinstance(v, dt.datetime) else v for v in columns[i])
+        if i != 11
+        else _array_literal("t" if v else "f" for v in columns[i])
+        for i in varying
+    ]
+    unnest = ", ".join(f"%s::{_PG_TYPES[i]}[]" for i in varying)
+    names = ", ".join(f"c{i}" for i in varying)
+    cur.execute(
+        f"INSERT INTO {partitions.TABLE} ({cols}) "  # noqa: S608 - fixed names
+        "SELECT c0, c1, c2, %s::timestamptz, %s::bigint, c5, c6, c7, c8, c9, c10, c11, "
+        f"c12, %s, %s FROM unnest({unnest}) AS x({names}) "
+        "ON CONFLICT DO NOTHING RETURNING uuid",
+        [now, community_id, source, label, *arrays],
+    )
+    return {r[0] for r in cur.fetchall()}
 
 
 def check_item(data: dict[str, Any]) -> CheckItem:
