@@ -13,6 +13,7 @@ from workgate.core.access import Perm, fetch, require
 from workgate.core.masking import mask_id_number, mask_phone
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
+from workgate.health.file_panel import panel as health_file_panel
 from workgate.registry import exporting, queries, services
 from workgate.registry.forms import EmployeeForm, TravelForm
 from workgate.registry.models import Employee
@@ -66,6 +67,7 @@ def _file_context(request: HttpRequest, employee: Employee) -> dict[str, object]
         "timeline": entries(employee),
         "travel_form": TravelForm(),
         "prefectures": queries.prefectures(),
+        "health_panel": health_file_panel(actor, employee),
     }
 
 
