@@ -175,6 +175,75 @@ def test_gate_station_on_a_phone_works_offline_and_uploads_once(
     expect(waiting).to_have_text("0")
     assert Check.objects.filter(employee_id=health.a[4].pk).count() == 1
 
+    # 8. The session ends (signed out elsewhere, or expired): the check waits, the page says to
+    # sign in again, and after signing in it is uploaded.
+    phone.clear_cookies()
+    find.press_sequentially(health.code(health.a[0]))
+    page.click("[data-quick='36.3']")
+    record.click()
+    expect(page.locator("[data-testid=auth-problem]")).to_be_visible()
+    expect(waiting).to_have_text("1")
+    assert Check.objects.filter(employee_id=health.a[0].pk).count() == 1
+    station_url = page.url
+    sign_in(page, live_server.url, "gate_a", password)
+    page.goto(station_url)
+    expect(waiting).to_have_text("0", timeout=10_000)
+    expect(page.locator("[data-testid=auth-problem]")).to_be_hidden()
+    assert Check.objects.filter(employee_id=health.a[0].pk).count() == 2
+
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert [e for e in errors if "Failed to load resource" not in e] == []
     phone.close()
+
+
+def _qr_video(path, text: str) -> None:
+    """A Y4M clip showing the QR code of `text`: Chromium's fake camera plays it in a loop."""
+    import segno
+
+    matrix = [list(row) for row in segno.make_qr(text, error="m").matrix]
+    width, height, cell = 640, 480, 10
+    size = (len(matrix) + 8) * cell  # four modules of quiet zone each side
+    left, top = (width - size) // 2, (height - size) // 2
+    luma = bytearray([235]) * (width * height)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                for y in range(top + (r + 4) * cell, top + (r + 5) * cell):
+                    start = y * width + left + (c + 4) * cell
+                    luma[start : start + cell] = bytes([16]) * cell
+    chroma = bytes([128]) * (width * height // 4)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _frame in range(3):
+            out.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+def test_the_camera_reads_a_pass(live_server, browser, health: Health, password, tmp_path):
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    clip = tmp_path / "pass.y4m"
+    _qr_video(clip, health.code(health.a[2]))
+    with_camera = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+    try:
+        context = with_camera.new_context(
+            viewport={"width": 360, "height": 740}, locale="zh-CN", has_touch=True, is_mobile=True
+        )
+        page = context.new_page()
+        sign_in(page, live_server.url, "gate_a", password)
+        page.goto(f"{live_server.url}/health/station/{health.gate.pk}/")
+        expect(page.locator("[data-testid=roster-info]")).to_contain_text("6")
+        page.click("[data-testid=camera]")
+        expect(page.locator("[data-testid=person-name]")).to_have_text("甲2", timeout=10_000)
+        expect(page.locator("#st-camera")).to_be_hidden()  # the camera closes once it has read
+        context.close()
+    finally:
+        with_camera.close()

@@ -114,6 +114,26 @@
   // --- Roster -----------------------------------------------------------------------------------
 
   var roster = load("roster", null); // {at: ISO, people: [{e, n, p, i, m, w, r}]}
+
+  // The roster is the big item: if the browser's storage is full, make room by dropping the
+  // rosters of other gates, and at worst keep this one in memory, so the outbox always fits.
+  function saveRoster() {
+    save("roster", roster);
+    if (storageOk) { return; }
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var k = window.localStorage.key(i);
+        if (k && /^wg\.station\.\d+\.roster$/.test(k) && k !== KEY + "roster") {
+          window.localStorage.removeItem(k);
+        }
+      }
+    } catch (e) { /* storage unavailable */ }
+    save("roster", roster);
+    if (!storageOk) {
+      try { window.localStorage.removeItem(KEY + "roster"); } catch (e) { /* unavailable */ }
+      save("probe", 1); // storageOk again if the small items still fit
+    }
+  }
   var byCode = {};
   function indexRoster() {
     byCode = {};
@@ -142,11 +162,12 @@
       })
       .then(function (data) {
         rosterLoading = false;
-        if (!data) { return; }
+        if (!data) { render(); return; }
         setReachable(true);
+        authProblem(false);
         roster = { at: data.generated_at, people: data.people };
         markFevers();
-        save("roster", roster);
+        saveRoster();
         indexRoster();
         render();
       })
@@ -344,7 +365,7 @@
     var fever = item.fever;
     if (fever && person.e) {
       person.r = true;
-      if (roster) { save("roster", roster); }
+      if (roster) { saveRoster(); }
     }
     showResult(fever ? "fever" : (person.r ? "refused" : (person.unknown ? "unknown" : "ok")), person, celsius(t));
     render();
@@ -391,11 +412,7 @@
   var needsSignIn = false;
 
   function setReachable(ok) { reachable = ok; }
-  function authProblem(on) {
-    needsSignIn = on;
-    el.auth.hidden = !on;
-    el.auth.textContent = on ? T.sign_in : "";
-  }
+  function authProblem(on) { needsSignIn = on; }
 
   function wire(item) {
     var out = {
@@ -491,6 +508,9 @@
   // --- Showing the state ------------------------------------------------------------------------
 
   function render() {
+    var alert = needsSignIn ? T.sign_in : (storageOk ? "" : T.no_storage);
+    el.auth.hidden = !alert;
+    el.auth.textContent = alert;
     var online = navigator.onLine !== false && reachable;
     el.net.textContent = online ? T.online : T.offline;
     el.net.classList.toggle("is-offline", !online);
@@ -661,7 +681,6 @@
   window.setInterval(refreshRoster, ROSTER_EVERY);
 
   save("probe", 1);
-  if (!storageOk) { el.auth.hidden = false; el.auth.textContent = T.no_storage; }
   render();
   refreshRoster();
   upload();
