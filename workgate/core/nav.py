@@ -29,6 +29,12 @@ NAV: list[NavItem] = [
     NavItem(_("My calls"), "screening:my_calls", Perm.CALL_WORK),
     NavItem(_("Region risk"), "screening:regions", Perm.RISK_VIEW),
     NavItem(_("Return plans"), "screening:return_plans", Perm.RETURN_PLAN_VIEW),
+    NavItem(_("Gate station"), "health:stations", Perm.CHECK_RECORD),
+    NavItem(_("Rounds"), "health:rounds", Perm.CHECK_VIEW),
+    NavItem(_("Fever incidents"), "health:incidents", Perm.INCIDENT_VIEW),
+    NavItem(_("Health declaration"), "health:declare", Perm.DECLARE),
+    NavItem(_("My pass"), "health:pass", Perm.DECLARE),
+    NavItem(_("Health settings"), "health:settings", Perm.HEALTH_SETTINGS_MANAGE),
 ]
 
 
