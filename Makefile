@@ -103,6 +103,8 @@ test-postgres:
 	fi
 
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "The HTTP benchmark needs wrk: apt-get install wrk"; exit 1; }
 	@$(BIN)/python benchmarks/run.py
 
 clean:
