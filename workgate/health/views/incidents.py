@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from workgate.core.access import Actor, Perm, actor_of, fetch, require
@@ -29,7 +30,11 @@ def _tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
     states = {s: counts.get(s, 0) for s in Incident.State.values}
     total = sum(states.values())
     tabs = [
-        {"key": "open", "label": _("Open"), "count": total - states[Incident.State.CLOSED]},
+        {
+            "key": "open",
+            "label": pgettext("incidents", "Open"),
+            "count": total - states[Incident.State.CLOSED],
+        },
         {"key": "overdue", "label": _("Overdue"), "count": counts.get("overdue", 0)},
     ]
     tabs += [{"key": s, "label": label, "count": states[s]} for s, label in Incident.State.choices]
