@@ -164,9 +164,12 @@ def test_check_by_employee_id_for_a_round(health: Health) -> None:
 
 
 def test_an_employee_account_without_a_file_is_told_why(health: Health) -> None:
-    response = health.world.client("employee_a").get("/api/v1/health/pass")
+    client = health.world.client("employee_a")
+    response = client.get("/api/v1/health/pass", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "not linked" in response.json()["error"]["message"]
+    chinese = client.get("/api/v1/health/pass", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "尚未关联员工档案" in chinese.json()["error"]["message"]
 
 
 def test_round_status_and_missing_list_through_the_api(health: Health) -> None:
