@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import override
 
 from tests.health.conftest import Health
 from workgate.health import services
@@ -49,6 +50,7 @@ def test_the_same_id_twice_in_one_batch_is_stored_once(health: Health) -> None:
     assert Check.objects.count() == 1
 
 
+@override("en")
 def test_bad_items_are_refused_one_by_one_with_reasons(health: Health) -> None:
     now = timezone.now()
     items = [
