@@ -207,15 +207,7 @@ def test_health_endpoints_refuse_weaker_roles_and_other_tenants(
     health: Health, url: str, allowed: set[Role], method: str
 ) -> None:
     if method == "post":
-        roles = {
-            persona: role
-            for persona, role in {
-                "leader": Role.LEADER,
-                "volunteer": Role.VOLUNTEER,
-                "supplier": Role.SUPPLIER,
-                "employee_a": Role.EMPLOYEE,
-            }.items()
-        }
+        roles = ("leader", "volunteer", "supplier", "employee_a")
         body = {"checks": []} if url.endswith("batch") else item(health, health.a[0])
         for persona in roles:
             response = health.world.client(persona).post(
@@ -266,3 +258,36 @@ def test_incident_and_roster_of_another_enterprise_are_not_found(health: Health)
         .status_code
         == 404
     )
+
+
+def test_officers_list_the_days_declarations_flagged_first(health: Health) -> None:
+    from workgate.core.models import Membership
+    from workgate.health.services import DeclarationInput, declaration_submit
+
+    world = health.world
+    for n, symptoms in ((0, ["cough"]), (1, [])):
+        person = health.a[n]
+        user = world.users["employee_a"] if n == 0 else None
+        if user is None:
+            from tests.factories import make_user
+
+            user = make_user(f"emp{n}", Role.EMPLOYEE, world.community, world.enterprise_a)
+        person.user = user
+        person.save(update_fields=["user"])
+        actor = Actor.from_membership(Membership.objects.get(user=user))
+        declaration_submit(
+            actor=actor,
+            employee=person,
+            data=DeclarationInput(
+                temperature="36.6", symptoms=symptoms, whereabouts="dorm", contact_with_case=False
+            ),
+        )
+    officer = world.client("officer_a")
+    everyone = officer.get("/api/v1/health/declarations").json()
+    assert everyone["count"] == 2
+    flagged = officer.get("/api/v1/health/declarations?flagged=true").json()
+    assert [d["employee_name"] for d in flagged["items"]] == [health.a[0].name]
+    assert flagged["items"][0]["symptoms"] == ["cough"]
+    assert world.client("officer_b").get("/api/v1/health/declarations").json()["count"] == 0
+    assert world.client("gate_a").get("/api/v1/health/declarations").status_code == 403
+    assert world.client("outsider_staff").get("/api/v1/health/declarations").json()["count"] == 0

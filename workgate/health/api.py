@@ -298,6 +298,36 @@ def declarations_mine(request: HttpRequest) -> Any:
     return list(queries.declarations_of(employee=_own(request)))
 
 
+class DeclarationListOut(Schema):
+    employee_id: int
+    employee_name: str
+    enterprise_id: int
+    day: dt.date
+    submitted_at: dt.datetime
+    temperature: Decimal
+    symptoms: list[str]
+    whereabouts: str
+    region: str | None = Field(None, alias="region_id")
+    contact_with_case: bool
+
+    @staticmethod
+    def resolve_employee_name(obj: Any) -> str:
+        return obj.employee.name
+
+
+@router.get("/health/declarations", response=list[DeclarationListOut])
+@api_require(Perm.INCIDENT_VIEW)
+@paginate
+def declaration_list(
+    request: HttpRequest, day: dt.date | None = None, flagged: bool = False
+) -> Any:
+    """Declarations of a day (default today) in the caller's tenant; `flagged` keeps those
+    with symptoms, a fever or a contact with a case."""
+    actor = actor_of(request)
+    day = day or queries.now_round(actor)[0]
+    return queries.declarations_on(actor, day, flagged=flagged)
+
+
 @router.get("/health/pass", response=PassOut)
 @api_require(Perm.DECLARE)
 def my_pass(request: HttpRequest) -> Any:

@@ -169,6 +169,19 @@ def declarations_of(*, employee: Employee, limit: int = 30) -> QuerySet[Declarat
     return Declaration.objects.filter(employee_id=employee.pk).order_by("-day")[:limit]
 
 
+def declarations_on(actor: Actor, day: dt.date, *, flagged: bool = False) -> QuerySet[Declaration]:
+    """A day's declarations in the actor's tenant, flagged ones (symptoms, fever, contact) first
+    when asked for only those."""
+    actor.check(Perm.INCIDENT_VIEW)
+    qs = scope(actor, Declaration.objects.filter(day=day)).select_related("employee")
+    if flagged:
+        hs, _tz = settings_for(actor.community_id)
+        qs = qs.filter(
+            Q(contact_with_case=True) | Q(temperature__gte=hs.fever_threshold) | ~Q(symptoms=[])
+        )
+    return qs.order_by("employee__name", "employee_id")
+
+
 def declaration_today(employee: Employee) -> Declaration | None:
     _hs, tz = settings_for(employee.community_id)
     return Declaration.objects.filter(
