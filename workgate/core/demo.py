@@ -29,6 +29,7 @@ from workgate.registry.models import Employee
 # each is `build(*, community, scale, rng, today, log) -> None`, inside the same transaction.
 DEMO_EXTENSIONS: list[str] = [
     "workgate.screening.demo.build",
+    "workgate.health.demo.build",
 ]
 
 DEMO_SLUG = "dagang"

@@ -1,0 +1,748 @@
+"""Demo data of daily health: gates and pass codes, 14 days of checks for everyone on duty, the
+fevers among them followed through the incident service, and three days of declarations.
+
+Each day everyone on duty is checked at their enterprise's gate in the morning (07:20–08:20,
+round 1, a mask handed out) and twice on the rounds (around the round 2 and round 3 times).
+Readings follow a normal law around 36.5 °C; about 0.2 % of checks are fevers. Today stops at
+the demo's clock: later rounds are empty and a few % of the current round are still missing,
+so the missing-check lists show something.
+
+The 3.5 million checks of the full community are written in bulk (COPY on PostgreSQL, one
+prepared INSERT run over every row on SQLite): `checks_record` validates each item and takes
+batches of at most a thousand. Only the fevers go through the service code, `incident_open`
+and `incident_advance`, in the order they happened, so every incident, step, health status,
+timeline entry, audit entry and notification is the one the real pages would have made. The
+service stamps a step with the time it runs; the demo then moves each stamp back to when the
+step happened in the story, escalates what is overdue at the clock with `incidents_escalate`,
+and, once the notifications are written at commit, dates them too and marks read those about
+incidents since closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from workgate.core.access import Actor
+from workgate.core.models import AuditEntry, Community, Membership, Notification, Role
+from workgate.health import partitions, services
+from workgate.health.models import Declaration, Gate, Incident, IncidentStep
+from workgate.health.queries import on_duty
+from workgate.health.rules import current_round, round_of, settings_for
+from workgate.registry.models import Employee, TimelineEvent
+
+DAYS = 14
+FEVER_RATE = 0.002  # of checks
+MISSED_NOW = 0.03  # of the current round's checks whose time has come
+MISSED_BEFORE = 0.002  # of every earlier round: someone always slips through
+DECLARATION_DAYS = 3
+DECLARED_SHARE = 0.70
+SYMPTOMS_RATE = 0.0005
+CONTACT_RATE = 0.0001
+TWO_GATES_FROM = 300  # people; smaller enterprises have one gate
+# The serious cases of the fortnight, at any scale: (days ago, outcome); all closed by today.
+SERIOUS = ((9, "confirmed"), (6, "suspected"), (4, "confirmed"))
+OPEN_STATES = ("recheck", "isolated", "clinic", "outcome")
+CHUNK = 2000  # people generated and written at a time
+GATE_OPENS = 7 * 3600 + 20 * 60  # 07:20: the morning gate check runs for an hour
+SLOT_SECONDS = 3601  # gate 07:20–08:20; rounds from 20 minutes before their time
+DEMO_CLOCK = dt.time(14, 30)  # the time of day the story stops at, for a day other than today
+SQLITE_CACHE_KIB = 64 * 1024
+NULL = "\\N"  # in COPY text
+
+# An unforced fever's path, with its share of fevers: most readings are a warm walk in the sun
+# and clear on the re-check; a few rest in isolation; fewer go to the fever clinic.
+PATHS = (
+    ("recheck_cleared", 0.85),
+    ("rested", 0.08),
+    ("clinic_cleared", 0.064),
+    ("suspected", 0.006),
+)
+SLOW_STEP = 0.04  # a step that took longer than its time limit
+NOTES = {
+    "rested": "休息半小时后复测体温正常",
+    "clinic": "由专人陪同送区人民医院发热门诊",
+    "clinic_cleared": "血常规、胸部 CT 未见异常，排除",
+    "suspected": "留观，等待核酸检测结果",
+    "confirmed": "核酸检测阳性，已转定点医院，密切接触者排查中",
+    "close": "已回访，情况稳定",
+    "close_suspected": "已移交疾控中心，集中隔离医学观察",
+    "close_confirmed": "已移交疾控中心，流调完成",
+}
+
+
+def _normal_temperatures(mean: float, sd: float, low: float, high: float) -> tuple[list, list]:
+    """Readings to 0.1 °C from a normal law clipped to [low, high], as (values, cum_weights)."""
+    steps = round((high - low) * 10) + 1
+    values = [round(low + i / 10, 1) for i in range(steps)]
+
+    def cdf(x: float) -> float:
+        return 0.5 * (1 + math.erf((x - mean) / (sd * math.sqrt(2))))
+
+    weights = []
+    for i, v in enumerate(values):
+        lo = -math.inf if i == 0 else v - 0.05
+        hi = math.inf if i == steps - 1 else v + 0.05
+        weights.append(cdf(hi) - cdf(lo))
+    return [f"{v:.1f}" for v in values], list(accumulate(weights))
+
+
+NORMAL = _normal_temperatures(36.5, 0.25, 35.8, 37.2)
+DECLARED = _normal_temperatures(36.4, 0.3, 35.8, 37.2)
+# Fevers: mostly just over the threshold, a few high.
+FEVERS = (
+    [f"{37.3 + i / 10:.1f}" for i in range(18)],
+    list(accumulate(math.exp(-i / 4) for i in range(18))),
+)
+
+
+@dataclass
+class Step:
+    at: dt.datetime
+    state: str  # "" = the re-check reading
+    outcome: str = ""
+    temperature: str = ""
+    note: str = ""
+    by_staff: bool = False
+
+
+@dataclass
+class Fever:
+    at: dt.datetime
+    employee_id: int
+    enterprise_id: int
+    check_uuid: uuid.UUID
+    temperature: Decimal
+    steps: list[Step] = field(default_factory=list)
+
+
+def build(
+    *,
+    community: Community,
+    scale: float,
+    rng: random.Random,
+    today: dt.date,
+    log: Callable[[str], None],
+) -> None:
+    if Gate.objects.filter(enterprise__community=community).exists():
+        log("daily health: already loaded, nothing added")
+        return
+    hs, tz = settings_for(community.pk)
+    now = (
+        timezone.now()
+        if today == timezone.localdate(timezone=tz)
+        else dt.datetime.combine(today, DEMO_CLOCK, tzinfo=tz)
+    )
+    staff = _actor(community, "staff") or Actor.system(community.pk)
+    notified = _max_pk(Notification)
+
+    gates = _gates(community, staff)
+    everyone = list(Employee.objects.filter(community=community).values_list("pk", flat=True))
+    for i in range(0, len(everyone), 10_000):
+        services.pass_codes_ensure(employee_ids=everyone[i : i + 10_000])
+    log(f"daily health: {sum(map(len, gates.values()))} gates, {len(everyone)} pass codes")
+
+    people = list(
+        on_duty(Actor.system(community.pk))
+        .order_by("enterprise_id", "pk")
+        .values_list("pk", "enterprise_id", "dorm_room", "user_id")
+    )
+    officers = _officers(community)
+    writer = _CheckWriter(community, hs, tz, today, now, gates, officers)
+    fevers = writer.generate(people, rng, log)
+    log(
+        f"daily health: {writer.count} checks over {DAYS} days for {len(people)} people on "
+        f"duty, {len(fevers)} fevers"
+    )
+
+    closed = _incidents(community, fevers, now, staff, officers)
+    open_now = len(fevers) - len(closed)
+    escalated = _escalate(now)
+    log(
+        f"daily health: {len(fevers)} incidents ({len(closed)} closed, {open_now} open, "
+        f"{escalated} escalations)"
+    )
+    # Most people on duty declare; so does the demo's employee account, on duty or not (people
+    # in quarantine declare from home), so their pass page shows a declaration.
+    account = list(
+        Employee.objects.filter(community=community, user__username="employee").values_list(
+            "pk", "enterprise_id", "dorm_room", "user_id"
+        )
+    )
+    declaring = people + [p for p in account if p not in people]
+    declared = _declarations(community, declaring, writer.gone, rng, today, now, tz)
+    log(f"daily health: {declared} declarations over the last {DECLARATION_DAYS} days")
+    # The incident service notifies once the transaction commits; this runs after those.
+    transaction.on_commit(lambda: _notifications_settle(community.pk, notified))
+
+
+def _actor(community: Community, username: str) -> Actor | None:
+    m = (
+        Membership.objects.filter(community=community, user__username=username)
+        .select_related("user")
+        .first()
+    )
+    return Actor.from_membership(m) if m else None
+
+
+def _officers(community: Community) -> dict[int, Actor]:
+    """Each enterprise's officer: they record the rounds and follow their people's fevers."""
+    out: dict[int, Actor] = {}
+    for m in (
+        Membership.objects.filter(community=community, role=Role.OFFICER, is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        out.setdefault(m.enterprise_id, Actor.from_membership(m))
+    return out
+
+
+def _gates(community: Community, staff: Actor) -> dict[int, list[int]]:
+    """One gate per enterprise, two (north and south) where more than a few hundred work."""
+    sizes = dict(
+        Employee.objects.filter(community=community)
+        .values_list("enterprise_id")
+        .annotate(n=models.Count("id"))
+        .order_by()
+    )
+    out: dict[int, list[int]] = {}
+    for enterprise in community.enterprises.order_by("id"):
+        names = ["北门", "南门"] if sizes.get(enterprise.pk, 0) >= TWO_GATES_FROM else ["大门"]
+        out[enterprise.pk] = [
+            services.gate_add(actor=staff, enterprise=enterprise, name=n).pk for n in names
+        ]
+    return out
+
+
+class _CheckWriter:
+    """Makes each person's fortnight of checks and writes them in bulk."""
+
+    COLUMNS = (
+        "taken_on",
+        "uuid",
+        "taken_at",
+        "received_at",
+        "community_id",
+        "enterprise_id",
+        "employee_id",
+        "gate_id",
+        "kind",
+        "round_no",
+        "temperature",
+        "fever",
+        "masks_issued",
+        "source",
+        "recorded_by",
+    )
+
+    def __init__(
+        self,
+        community: Community,
+        hs: Any,
+        tz: dt.tzinfo,
+        today: dt.date,
+        now: dt.datetime,
+        gates: dict[int, list[int]],
+        officers: dict[int, Actor],
+    ) -> None:
+        self.community_id = community.pk
+        self.hs, self.tz, self.now = hs, tz, now
+        self.now_epoch = now.timestamp()
+        self.days = [today - dt.timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+        self.gates = gates
+        self.postgres = connection.vendor == "postgresql"
+        gate_user = Membership.objects.filter(
+            community=community, role=Role.GATE, user__username="gate"
+        ).first()
+        self.recorded_by = {e: a.label for e, a in officers.items()}
+        self.gate_recorder = dict(self.recorded_by)
+        if gate_user is not None:
+            self.gate_recorder[gate_user.enterprise_id] = "gate"
+        # The slots of a day: (kind, start second of the local day); each lasts an hour.
+        r2, r3 = (t.hour * 3600 + t.minute * 60 for t in hs.round_times[1:])
+        self.slots = (("gate", GATE_OPENS), ("round", r2 - 1200), ("round", r3 - 1200))
+        self.rounds = [
+            round_of(dt.time((start + 1800) // 3600, (start + 1800) % 3600 // 60), hs)
+            for _kind, start in self.slots
+        ]
+        self.now_round = current_round(now, hs, tz)
+        # Each local day's midnight, as a UTC epoch, and its text forms for the database.
+        self.midnight = [
+            int(dt.datetime.combine(d, dt.time(0), tzinfo=tz).timestamp()) for d in self.days
+        ]
+        self.day_text = [d.isoformat() for d in self.days]
+        self.stamps = _Stamps(self.days[0], DAYS, self.postgres)
+        self.count = 0
+        self.gone: set[int] = set()  # suspected or confirmed: no more checks
+        self.forced: dict[tuple[int, int, int], str] = {}
+
+    def _force(self, people: list[tuple], rng: random.Random, employee_user: set[int]) -> None:
+        """Fevers placed on purpose, so the story has every state at any scale: two confirmed
+        cases and a suspected one earlier in the fortnight, and four recent fevers still open
+        at the demo's clock (waiting for the re-check, isolated, at the clinic, outcome known).
+        """
+        candidates = [p[0] for p in people if p[3] not in employee_user]
+        chosen = rng.sample(candidates, min(len(candidates), len(SERIOUS) + len(OPEN_STATES)))
+        last = len(self.days) - 1
+        for pk, (days_ago, outcome) in zip(chosen, SERIOUS, strict=False):
+            self.forced[(pk, last - days_ago, 0)] = outcome
+        # The latest slot over by half an hour before the clock: today's, or yesterday evening's.
+        day, slot = last, -1
+        for i, (_kind, start) in enumerate(self.slots):
+            if self.midnight[last] + start + SLOT_SECONDS + 1800 <= self.now_epoch:
+                slot = i
+        if slot < 0:
+            day, slot = last - 1, len(self.slots) - 1
+        for pk, state in zip(chosen[len(SERIOUS) :], OPEN_STATES, strict=False):
+            self.forced[(pk, day, slot)] = state
+
+    def generate(
+        self, people: list[tuple], rng: random.Random, log: Callable[[str], None]
+    ) -> list[Fever]:
+        partitions.ensure(self.days)
+        employee_user = set(
+            Employee.objects.filter(
+                community_id=self.community_id, user__username="employee"
+            ).values_list("user_id", flat=True)
+        )
+        self._force(people, rng, employee_user)
+        forced_people = {pk for pk, _d, _s in self.forced}
+        fevers: list[Fever] = []
+        cache_size = self._sqlite_cache(SQLITE_CACHE_KIB)
+        try:
+            for start in range(0, len(people), CHUNK):
+                rows = self._rows(people[start : start + CHUNK], rng, fevers, forced_people)
+                self._write(rows)
+                self.count += len(rows)
+                if (start // CHUNK) % 10 == 9:
+                    log(f"daily health: {self.count} checks written")
+        finally:
+            if cache_size is not None:
+                self._sqlite_cache(cache_size)
+        return fevers
+
+    def _sqlite_cache(self, size_kib: int) -> int | None:
+        """On SQLite, set the page cache (KiB) and return what it was."""
+        if self.postgres:
+            return None
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size")
+            before = cur.fetchone()[0]
+            cur.execute(f"PRAGMA cache_size = -{abs(int(size_kib))}")
+        return -int(before) if before < 0 else int(before)
+
+    def _rows(
+        self, chunk: list[tuple], rng: random.Random, fevers: list[Fever], forced_people: set[int]
+    ) -> list[tuple]:
+        """A chunk of people's checks, person by person and in time order (so a fever can take
+        someone off work for the rest of the day), as rows for the table."""
+        rows: list[tuple] = []
+        n = len(chunk) * DAYS * len(self.slots)
+        # Drawn a chunk at a time: one call each instead of one per check.
+        temps = rng.choices(NORMAL[0], cum_weights=NORMAL[1], k=n)
+        offsets = rng.choices(range(SLOT_SECONDS), k=n)
+        masks = rng.choices((1, 0, 2), cum_weights=(0.9, 0.97, 1.0), k=n)
+        rolls = [rng.random() for _ in range(n)]
+        ids = rng.randbytes(9 * n).hex()
+        now_epoch = self.now_epoch
+        current = (
+            (len(self.days) - 1, self.now_round[1]) if self.now_round[0] == self.days[-1] else None
+        )
+        # Check ids: the community and a running number, then random bits. Ascending, so the
+        # primary-key index grows at its end; unique even if the demo is built again.
+        cid, gone = self.community_id, self.gone
+        seq = (cid << 36) + self.count
+        utc_days, clock = self.stamps.days, self.stamps.clock
+        day_slots = [
+            [
+                (d, s, d * len(self.slots) + s, midnight + start, kind, round_no, day_text)
+                for s, ((kind, start), round_no) in enumerate(
+                    zip(self.slots, self.rounds, strict=True)
+                )
+            ]
+            for d, (midnight, day_text) in enumerate(zip(self.midnight, self.day_text, strict=True))
+        ]
+        for i, (pk, ent, _dorm, _user) in enumerate(chunk):
+            base = i * DAYS * len(self.slots)
+            gates = self.gates[ent]
+            gate = gates[pk % len(gates)]
+            by_round = self.recorded_by.get(ent, "")
+            by_gate = self.gate_recorder.get(ent, by_round)
+            open_until = -math.inf
+            forced = pk in forced_people
+            for slots in day_slots:
+                if pk in gone:
+                    break
+                for d, s, at_slot, start, kind, round_no, day_text in slots:
+                    ti = base + at_slot
+                    epoch = start + offsets[ti]
+                    if epoch > now_epoch:
+                        break
+                    roll = rolls[ti]
+                    state = self.forced.get((pk, d, s)) if forced else None
+                    if state is None and roll < (
+                        MISSED_NOW if (d, round_no) == current else MISSED_BEFORE
+                    ):
+                        continue
+                    fever = state is not None or (
+                        not forced and roll >= 1 - FEVER_RATE and epoch >= open_until
+                    )
+                    seq += 1
+                    k = 18 * ti
+                    hexid = f"{seq:012x}4{ids[k : k + 3]}8{ids[k + 3 : k + 18]}"
+                    temp = temps[ti]
+                    isolated = False
+                    if fever:
+                        temp = rng.choices(FEVERS[0], cum_weights=FEVERS[1])[0]
+                        at = dt.datetime.fromtimestamp(epoch, dt.UTC)
+                        f = Fever(at, pk, ent, uuid.UUID(hexid), Decimal(temp))
+                        f.steps = _story(at, self.now, rng, state)
+                        fevers.append(f)
+                        closes = [x.at for x in f.steps if x.state == Incident.State.CLOSED]
+                        open_until = closes[0].timestamp() if closes else math.inf
+                        path = {x.state for x in f.steps} | {x.outcome for x in f.steps}
+                        if "suspected" in path or "confirmed" in path or state is not None:
+                            gone.add(pk)
+                        isolated = "isolated" in path or state is not None
+                    stamp = utc_days[epoch // 86400] + clock[epoch % 86400]
+                    if kind == "gate":
+                        rows.append(
+                            (day_text, hexid, stamp, stamp, cid, ent, pk, gate, kind, round_no,
+                             temp, fever, masks[ti], "station", by_gate)
+                        )  # fmt: skip
+                    else:
+                        rows.append(
+                            (day_text, hexid, stamp, stamp, cid, ent, pk, None, kind, round_no,
+                             temp, fever, 0, "grid", by_round)
+                        )  # fmt: skip
+                    if isolated:
+                        break  # taken off work for the rest of the day
+        return rows
+
+    def _write(self, rows: list[tuple]) -> None:
+        _write_rows(partitions.TABLE, self.COLUMNS, rows, line=_check_line)
+
+
+def _check_line(r: tuple) -> str:
+    """A check as a line of COPY text (the fast way: 3.5 million of them)."""
+    return (
+        f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t"
+        f"{r[7] if r[7] is not None else NULL}\t{r[8]}\t{r[9]}\t"
+        f"{r[10]}\t{'t' if r[11] else 'f'}\t{r[12]}\t{r[13]}\t{r[14]}\n"
+    )
+
+
+def _write_rows(
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    line: Callable[[tuple], str] | None = None,
+) -> None:
+    """Rows already in the database's text forms: COPY on PostgreSQL, one prepared INSERT run
+    over every row on SQLite."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            line = line or (lambda r: "\t".join(NULL if v is None else str(v) for v in r) + "\n")
+            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for start in range(0, len(rows), 20_000):
+                    copy.write("".join(map(line, rows[start : start + 20_000])))
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+
+class _Stamps:
+    """Times as the database takes them, in UTC, made from an epoch second without strftime:
+    the day's text (from a table of the few days) plus the time of day's (from a table of
+    86,400)."""
+
+    def __init__(self, first: dt.date, days: int, postgres: bool) -> None:
+        start = (first - dt.date(1970, 1, 1)).days - 1
+        self.days = {
+            start + i: (dt.date(1970, 1, 1) + dt.timedelta(days=start + i)).isoformat() + " "
+            for i in range(days + 2)
+        }
+        suffix = "+00" if postgres else ""
+        self.clock = [
+            f"{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}{suffix}" for i in range(86400)
+        ]
+
+    def __call__(self, epoch: int) -> str:
+        return self.days[epoch // 86400] + self.clock[epoch % 86400]
+
+
+def _story(at: dt.datetime, now: dt.datetime, rng: random.Random, forced: str | None) -> list[Step]:
+    """The steps a fever went through after `at`, each with when it happened (some after `now`:
+    those have not happened yet)."""
+
+    def minutes(lo: float, hi: float, slow: tuple[float, float] | None = None) -> dt.timedelta:
+        if slow and rng.random() < SLOW_STEP:
+            lo, hi = slow
+        return dt.timedelta(minutes=rng.uniform(lo, hi))
+
+    fever = lambda: f"{rng.uniform(37.3, 38.6):.1f}"  # noqa: E731
+    normal = lambda: rng.choices(NORMAL[0], cum_weights=NORMAL[1])[0]  # noqa: E731
+    if forced in OPEN_STATES:
+        # Still open at the clock: the steps spread over the time since the fever.
+        wanted = OPEN_STATES.index(forced)
+        plan = [
+            Step(at, "", temperature=fever()),
+            Step(at, "clinic", note=NOTES["clinic"]),
+            Step(at, "outcome", outcome="suspected", note=NOTES["suspected"], by_staff=True),
+        ][:wanted]
+        for i, step in enumerate(plan, start=1):
+            step.at = at + (now - at) * i / (wanted + 1)
+        return plan
+    path = forced or _path(rng)
+    t = at + minutes(4, 14, (18, 50))
+    if path == "recheck_cleared":
+        steps = [Step(t, "", temperature=normal())]
+        t += minutes(10, 180, (26 * 60, 30 * 60))
+        return [*steps, Step(t, "closed", note=NOTES["close"])]
+    steps = [Step(t, "", temperature=fever())]
+    if path == "rested":
+        t += minutes(25, 55, (70, 150))
+        steps.append(
+            Step(t, "outcome", outcome="cleared", temperature=normal(), note=NOTES["rested"])
+        )
+        t += minutes(10, 180, (26 * 60, 30 * 60))
+        return [*steps, Step(t, "closed", note=NOTES["close"])]
+    t += minutes(20, 55, (70, 150))
+    steps.append(Step(t, "clinic", note=NOTES["clinic"]))
+    outcome = {"clinic_cleared": "cleared"}.get(path, path)
+    t += minutes(120, 420, (540, 840))
+    steps.append(
+        Step(t, "outcome", outcome=outcome, note=NOTES[path], by_staff=outcome != "cleared")
+    )
+    close = {"suspected": "close_suspected", "confirmed": "close_confirmed"}.get(path, "close")
+    t += minutes(60, 600) if outcome == "cleared" else minutes(12 * 60, 22 * 60)
+    return [*steps, Step(t, "closed", note=NOTES[close], by_staff=outcome != "cleared")]
+
+
+def _path(rng: random.Random) -> str:
+    roll = rng.random() * sum(p for _n, p in PATHS)
+    acc = 0.0
+    for name, share in PATHS:
+        acc += share
+        if roll < acc:
+            return name
+    return PATHS[0][0]
+
+
+def _max_pk(model: type[models.Model]) -> int:
+    return model.objects.aggregate(m=models.Max("pk"))["m"] or 0
+
+
+def _update(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
+    """UPDATE … SET names WHERE pk = last value, for each row, in one executemany."""
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
+    params = [
+        (*(f.get_db_prep_save(v, connection) for f, v in zip(fields, r[:-1], strict=True)), r[-1])
+        for r in rows
+    ]
+    with connection.cursor() as cur:
+        for i in range(0, len(params), 5000):
+            cur.executemany(sql, params[i : i + 5000])
+
+
+def _incidents(
+    community: Community,
+    fevers: list[Fever],
+    now: dt.datetime,
+    staff: Actor,
+    officers: dict[int, Actor],
+) -> set[int]:
+    """Open and move on each fever's incident through the service, in the order things
+    happened, then put each stamp back to its time in the story. Returns the closed ones."""
+    hs, _tz = settings_for(community.pk)
+    fevers.sort(key=lambda f: f.at)
+    ids = sorted({f.employee_id for f in fevers})
+    employees: dict[int, Employee] = {}
+    for i in range(0, len(ids), 5000):
+        employees.update(
+            (e.pk, e)
+            for e in Employee.objects.filter(pk__in=ids[i : i + 5000]).only(
+                "id", "name", "community_id", "enterprise_id", "health_status", "id_number"
+            )
+        )
+    marks = (_max_pk(IncidentStep), _max_pk(TimelineEvent), _max_pk(AuditEntry))
+    step_times: list[dt.datetime] = []
+    audit_times: list[dt.datetime] = []
+    incidents: list[tuple] = []
+    closed: set[int] = set()
+    for fever in fevers:
+        officer = officers.get(fever.enterprise_id, staff)
+        incident = services.incident_open(
+            actor=officer,
+            employee=employees[fever.employee_id],
+            temperature=fever.temperature,
+            source=Incident.Source.CHECK,
+            check_uuid=fever.check_uuid,
+            at=fever.at,
+        )
+        step_times.append(fever.at)
+        since = fever.at
+        for step in fever.steps:
+            if step.at > now:
+                break
+            incident = services.incident_advance(
+                actor=staff if step.by_staff else officer,
+                incident=incident,
+                state=step.state,
+                outcome=step.outcome,
+                temperature=step.temperature or None,
+                note=step.note,
+            )
+            step_times.append(step.at)
+            audit_times.append(step.at)
+            since = step.at
+        done = incident.state == Incident.State.CLOSED
+        if done:
+            closed.add(incident.pk)
+        incidents.append(
+            (since, services._due(incident.state, since, hs), since if done else None, incident.pk)
+        )
+
+    steps = list(
+        IncidentStep.objects.filter(pk__gt=marks[0]).order_by("pk").values_list("pk", flat=True)
+    )
+    events = list(
+        TimelineEvent.objects.filter(pk__gt=marks[1], kind="health.incident")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    audits = list(
+        AuditEntry.objects.filter(pk__gt=marks[2], object_type="health.incident")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not len(steps) == len(events) == len(step_times) or len(audits) != len(audit_times):
+        raise RuntimeError("demo: the incident service wrote a different number of rows")
+    _update(IncidentStep, ["at"], list(zip(step_times, steps, strict=True)))
+    _update(TimelineEvent, ["at"], list(zip(step_times, events, strict=True)))
+    _update(AuditEntry, ["at"], list(zip(audit_times, audits, strict=True)))
+    _update(Incident, ["state_since", "due_at", "closed_at"], incidents)
+    return closed
+
+
+def _escalate(now: dt.datetime) -> int:
+    """Escalate what is overdue at the clock: those overdue for long, twice."""
+    total = 0
+    for at in (now - dt.timedelta(minutes=45), now):
+        mark = _max_pk(TimelineEvent)
+        total += services.incidents_escalate(now=at)
+        TimelineEvent.objects.filter(pk__gt=mark, kind="health.incident").update(at=at)
+    return total
+
+
+def _declarations(
+    community: Community,
+    people: list[tuple],
+    gone: set[int],
+    rng: random.Random,
+    today: dt.date,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> int:
+    """The last few days' self-declarations: most people declare, before work."""
+    postgres = connection.vendor == "postgresql"
+    stamp = _Stamps(today - dt.timedelta(days=DECLARATION_DAYS), DECLARATION_DAYS + 1, postgres)
+    symptoms = ["cough", "throat", "fatigue", "smell", "diarrhoea"]
+    now_epoch = now.timestamp()
+    days = [
+        (d.isoformat(), int(dt.datetime.combine(d, dt.time(6, 0), tzinfo=tz).timestamp()))
+        for d in (today - dt.timedelta(days=back) for back in range(DECLARATION_DAYS))
+    ]
+    ids = rng.randbytes(16 * len(people) * DECLARATION_DAYS).hex()
+    temps = rng.choices(DECLARED[0], cum_weights=DECLARED[1], k=len(people) * DECLARATION_DAYS)
+    true, false = ("t", "f") if postgres else (1, 0)
+    rows: list[tuple] = []
+    i = -1
+    for pk, enterprise_id, dorm_room, user_id in people:
+        where = (Declaration.Whereabouts.DORM if dorm_room else Declaration.Whereabouts.LOCAL).value
+        for day, six in days:
+            i += 1
+            # The demo's employee account always declares: their pass shows why it is green.
+            if pk in gone or (user_id is None and rng.random() >= DECLARED_SHARE):
+                continue
+            epoch = six + rng.randrange(3 * 3600 + 1800)
+            if epoch > now_epoch:
+                continue
+            said = "[]"
+            if rng.random() < SYMPTOMS_RATE:
+                said = json.dumps(sorted(rng.sample(symptoms, rng.choice((1, 1, 2)))))
+            k = 32 * i
+            rows.append(
+                (f"{ids[k : k + 12]}4{ids[k + 13 : k + 16]}8{ids[k + 17 : k + 32]}",
+                 community.pk, enterprise_id, pk, day, stamp(epoch), temps[i], said, where,
+                 None, "", true if rng.random() < CONTACT_RATE else false)
+            )  # fmt: skip
+    columns = (
+        "id",
+        "community_id",
+        "enterprise_id",
+        "employee_id",
+        "day",
+        "submitted_at",
+        "temperature",
+        "symptoms",
+        "whereabouts",
+        "region_id",
+        "address",
+        "contact_with_case",
+    )
+    _write_rows(Declaration._meta.db_table, columns, rows)
+    return len(rows)
+
+
+def _notifications_settle(community_id: int, after: int) -> None:
+    """Date the incident notifications to the moment each reported, and mark read those about
+    incidents closed since: the bell shows what is still open, as it would after a fortnight."""
+    incidents = {
+        pk: (opened, closed)
+        for pk, opened, closed in Incident.objects.filter(community_id=community_id).values_list(
+            "pk", "opened_at", "closed_at"
+        )
+    }
+    moments: dict[tuple[int, str], list[dt.datetime]] = {}
+    for incident_id, escalation, at in (
+        IncidentStep.objects.filter(incident__community_id=community_id)
+        .filter(models.Q(escalation=True) | models.Q(state=Incident.State.OUTCOME))
+        .order_by("at", "pk")
+        .values_list("incident_id", "escalation", "at")
+    ):
+        key = (incident_id, "health.overdue" if escalation else "health.outcome")
+        moments.setdefault(key, []).append(at)
+    rows = []
+    for pk, kind, params in Notification.objects.filter(
+        pk__gt=after, community_id=community_id, kind__startswith="health."
+    ).values_list("pk", "kind", "params"):
+        incident = incidents.get(params.get("incident"))
+        if incident is None:
+            continue
+        opened, closed = incident
+        at = opened
+        if kind != "health.fever":
+            times = moments.get((params["incident"], kind)) or [opened]
+            at = times[min(len(times), int(params.get("level") or 1)) - 1]
+        rows.append((at, at + dt.timedelta(minutes=7) if closed else None, pk))
+    with transaction.atomic():
+        _update(Notification, ["created_at", "read_at"], rows)
