@@ -175,3 +175,26 @@ def test_overdue_steps_are_escalated_once_per_period(health: Health) -> None:
     incident.refresh_from_db()
     assert incident.escalation_level == 1
     assert incident.due_at > later
+
+
+def test_a_round_opens_an_hour_before_its_time(health: Health) -> None:
+    from workgate.health.rules import round_of, settings_for
+
+    hs, _tz = settings_for(health.world.community.pk)
+    times = {"05:00": 1, "07:40": 1, "11:59": 1, "12:00": 2, "16:59": 2, "17:00": 3, "23:30": 3}
+    for text, expected in times.items():
+        assert round_of(dt.time.fromisoformat(text), hs) == expected, text
+
+
+def test_an_escalated_incident_stays_on_the_overdue_list_until_moved_on(health: Health) -> None:
+    from workgate.health.queries import incident_counts, incidents
+
+    (result,) = record(health, [item(health, health.a[4], temp="38.0")])
+    incident = Incident.objects.get(pk=result.incident_id)
+    services.incidents_escalate(now=incident.due_at + dt.timedelta(minutes=1))
+    incident.refresh_from_db()
+    assert incident.is_overdue
+    assert list(incidents(health.officer, overdue=True)) == [incident]
+    assert incident_counts(health.officer)["overdue"] == 1
+    services.incident_advance(actor=health.officer, incident=incident, state="", temperature="38.1")
+    assert not list(incidents(health.officer, overdue=True))

@@ -342,7 +342,9 @@ class Incident(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_at is not None and self.due_at <= timezone.now()
+        """Past the step's limit, or escalated for it and not moved on since."""
+        late = self.due_at is not None and self.due_at <= timezone.now()
+        return self.is_open and (late or self.escalation_level > 0)
 
 
 class IncidentStep(models.Model):

@@ -274,6 +274,12 @@ def gate_roster(actor: Actor, gate: Gate) -> list[dict[str, Any]]:
     return out
 
 
+def _overdue() -> Q:
+    """Past its step's time limit now, or escalated for it and not moved on since (escalation
+    sets the next deadline; moving the incident on resets the escalation)."""
+    return Q(due_at__lte=timezone.now()) | Q(escalation_level__gt=0)
+
+
 def incidents(
     actor: Actor, *, state: str = "", overdue: bool = False, open_only: bool = False
 ) -> QuerySet[Incident]:
@@ -284,7 +290,7 @@ def incidents(
     if open_only:
         qs = qs.exclude(state=Incident.State.CLOSED)
     if overdue:
-        qs = qs.filter(due_at__lte=timezone.now()).exclude(state=Incident.State.CLOSED)
+        qs = qs.filter(_overdue()).exclude(state=Incident.State.CLOSED)
     return qs.order_by("-opened_at", "-id")
 
 
@@ -292,9 +298,7 @@ def incident_counts(actor: Actor) -> dict[str, int]:
     actor.check(Perm.INCIDENT_VIEW)
     qs = scope(actor, Incident.objects.all())
     counts = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
-    counts["overdue"] = (
-        qs.filter(due_at__lte=timezone.now()).exclude(state=Incident.State.CLOSED).count()
-    )
+    counts["overdue"] = qs.filter(_overdue()).exclude(state=Incident.State.CLOSED).count()
     return counts
 
 

@@ -46,22 +46,32 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+# A round opens this long before its time: the duty volunteer starts a little early, and a
+# check made late still counts for the round that has passed, not for one hours ahead.
+ROUND_LEAD_MINUTES = 60
+
+
+def _opens(hs: HealthSettings) -> list[int]:
+    return [_minutes(t) - ROUND_LEAD_MINUTES for t in hs.round_times]
+
+
 def round_of(local_time: dt.time, hs: HealthSettings) -> int:
-    """The round (1–3) a local time counts for: each round runs until halfway to the next one,
-    so a gate check at 07:40 counts for an 08:00 round 1."""
-    times = [_minutes(t) for t in hs.round_times]
+    """The round (1–3) a local time counts for: the last round opened by then (a round opens
+    an hour before its time). With rounds at 08:00, 13:00 and 18:00, a gate check at 07:40 and
+    a late check at 10:50 count for round 1, a check from 12:00 for round 2."""
     minute = local_time.hour * 60 + local_time.minute
-    if minute < (times[0] + times[1]) / 2:
-        return 1
-    if minute < (times[1] + times[2]) / 2:
+    opens = _opens(hs)
+    if minute >= opens[2]:
+        return 3
+    if minute >= opens[1]:
         return 2
-    return 3
+    return 1
 
 
 def round_window(day: dt.date, round_no: int, hs: HealthSettings, tz: dt.tzinfo):
     """The aware [start, end) of a round on a local day."""
-    times = [_minutes(t) for t in hs.round_times]
-    bounds = [0, (times[0] + times[1]) / 2, (times[1] + times[2]) / 2, 24 * 60]
+    opens = _opens(hs)
+    bounds = [0, opens[1], opens[2], 24 * 60]
     midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
     start = midnight + dt.timedelta(minutes=bounds[round_no - 1])
     end = midnight + dt.timedelta(minutes=bounds[round_no])
