@@ -51,7 +51,8 @@ def _minutes(t: dt.time) -> int:
 ROUND_LEAD_MINUTES = 60
 
 
-def _opens(hs: HealthSettings) -> list[int]:
+def round_opens(hs: HealthSettings) -> list[int]:
+    """The minute of the day each round opens."""
     return [_minutes(t) - ROUND_LEAD_MINUTES for t in hs.round_times]
 
 
@@ -59,8 +60,11 @@ def round_of(local_time: dt.time, hs: HealthSettings) -> int:
     """The round (1–3) a local time counts for: the last round opened by then (a round opens
     an hour before its time). With rounds at 08:00, 13:00 and 18:00, a gate check at 07:40 and
     a late check at 10:50 count for round 1, a check from 12:00 for round 2."""
-    minute = local_time.hour * 60 + local_time.minute
-    opens = _opens(hs)
+    return round_at(local_time.hour * 60 + local_time.minute, round_opens(hs))
+
+
+def round_at(minute: int, opens: list[int]) -> int:
+    """round_of for a minute of the day, with the rounds' opening minutes worked out once."""
     if minute >= opens[2]:
         return 3
     if minute >= opens[1]:
@@ -70,7 +74,7 @@ def round_of(local_time: dt.time, hs: HealthSettings) -> int:
 
 def round_window(day: dt.date, round_no: int, hs: HealthSettings, tz: dt.tzinfo):
     """The aware [start, end) of a round on a local day."""
-    opens = _opens(hs)
+    opens = round_opens(hs)
     bounds = [0, opens[1], opens[2], 24 * 60]
     midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
     start = midnight + dt.timedelta(minutes=bounds[round_no - 1])
@@ -92,14 +96,17 @@ def parse_temperature(raw: object) -> Decimal:
 
     Refuses what is not a number and what no living person reads (below 34 or above 43 °C:
     a mistyped 365 or a thermometer pointed at a wall)."""
-    text = str(raw).strip().translate(_FULLWIDTH).replace(",", ".").replace("°C", "").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ReadingError(_("“%(value)s” is not a temperature.") % {"value": raw}) from exc
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw).strip().translate(_FULLWIDTH).replace(",", ".").replace("°C", "").strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise ReadingError(_("“%(value)s” is not a temperature.") % {"value": raw}) from exc
     if not value.is_finite():
         raise ReadingError(_("“%(value)s” is not a temperature.") % {"value": raw})
-    value = value.quantize(Decimal("0.1"))
+    value = value.quantize(_TENTH)
     if value < PLAUSIBLE_LOW or value > PLAUSIBLE_HIGH:
         raise ReadingError(
             _("%(value)s °C cannot be right: readings must be between %(low)s and %(high)s °C.")
@@ -108,6 +115,7 @@ def parse_temperature(raw: object) -> Decimal:
     return value
 
 
+_TENTH = Decimal("0.1")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 

@@ -38,7 +38,8 @@ from workgate.health.rules import (
     ReadingError,
     is_fever,
     parse_temperature,
-    round_of,
+    round_at,
+    round_opens,
     settings_for,
     settings_forget,
 )
@@ -48,6 +49,7 @@ from workgate.registry.services import employee_health_set, timeline_add
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+_KINDS = frozenset(Check.Kind.values)
 MAX_MASKS = 20
 
 # --- Checks ---------------------------------------------------------------------------------
@@ -126,6 +128,7 @@ def checks_record(
     results: list[CheckResult | None] = [None] * len(items)
     rows: list[_Row] = []
     seen: set[uuid.UUID] = set()
+    opens, threshold = round_opens(hs), hs.fever_threshold
 
     for index, item in enumerate(items):
         row = _Row(index=index, item=item)
@@ -178,9 +181,9 @@ def checks_record(
             continue
         local = taken_at.astimezone(tz)
         row.taken_at, row.taken_on = taken_at, local.date()
-        row.round_no = round_of(local.time(), hs)
+        row.round_no = round_at(local.hour * 60 + local.minute, opens)
         row.masks = int(item.masks_issued)
-        row.fever = is_fever(row.temperature, hs)
+        row.fever = row.temperature >= threshold
         rows.append(row)
 
     _resolve_people(actor, rows, results)
@@ -357,8 +360,8 @@ def _resolve_gates(actor: Actor, rows: list[_Row], results: list[CheckResult | N
     for row in rows:
         if results[row.index] is not None:
             continue
-        kind = row.item.kind or (Check.Kind.GATE if row.item.gate_id else Check.Kind.ROUND)
-        if kind not in Check.Kind.values:
+        kind = row.item.kind or ("gate" if row.item.gate_id else "round")
+        if kind not in _KINDS:
             _reject(results, row, _("Unknown kind of check."), "kind")
             continue
         row.kind = kind
@@ -485,31 +488,40 @@ def _insert(actor: Actor, rows: list[_Row], source: str, now: dt.datetime) -> se
 
 
 def _insert_copy(cur: Any, values: list[tuple[Any, ...]], cols: str) -> set[uuid.UUID] | None:
-    """The fast path for a batch on PostgreSQL: leave out the ids already stored (one index
-    probe each), then COPY the rest — PostgreSQL's bulk path, several times cheaper per row than
-    INSERT … ON CONFLICT. If a concurrent upload of the same ids wins the race, the COPY fails
-    whole and None sends the batch down the row-by-row ON CONFLICT path, which settles it."""
+    """The fast path for a batch on PostgreSQL: COPY, PostgreSQL's bulk path, several times
+    cheaper per row than INSERT … ON CONFLICT. Under a savepoint: if any id was stored before
+    (a retried upload, or a racing one), the COPY fails whole and None sends the batch down the
+    ON CONFLICT path, which tells created from duplicate row by row. Retries are the exception,
+    so the common batch pays no lookup for them."""
     import psycopg
 
-    cur.execute(
-        f"SELECT uuid FROM {partitions.TABLE} "  # noqa: S608 - fixed names
-        "WHERE taken_on = ANY(%s::date[]) AND uuid = ANY(%s::uuid[])",
-        [_array_literal({v[0] for v in values}), _array_literal(v[1] for v in values)],
-    )
-    stored = {r[0] for r in cur.fetchall()}
-    fresh = [v for v in values if v[1] not in stored]
-    if not fresh:
-        return set()
     try:
         with (
             transaction.atomic(),
             cur.copy(f"COPY {partitions.TABLE} ({cols}) FROM STDIN") as copy,
         ):
-            for value in fresh:
-                copy.write_row(value)
+            copy.write(_copy_text(values))
     except psycopg.errors.UniqueViolation:
         return None
-    return {v[1] for v in fresh}
+    return {v[1] for v in values}
+
+
+def _copy_text(values: list[tuple[Any, ...]]) -> str:
+    """The rows in COPY's text format, written in one piece: a third of the cost of psycopg's
+    write_row per row. Every value is a date, UUID, ISO time, number, boolean or a fixed word;
+    only the recorder's label is free text, and it is escaped."""
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    first = values[0]
+    received, community, source, label = first[3].isoformat(), first[4], first[13], esc(first[14])
+    return "".join(
+        f"{v[0]}\t{v[1]}\t{v[2].isoformat()}\t{received}\t{community}\t{v[5]}\t{v[6]}\t"
+        f"{'\\N' if v[7] is None else v[7]}\t{v[8]}\t{v[9]}\t{v[10]}\t{'t' if v[11] else 'f'}\t"
+        f"{v[12]}\t{source}\t{label}\n"
+        for v in values
+    )
 
 
 def _insert_unnest(
