@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from workgate.core.demo import build_demo, demo_accounts, demo_community, demo_password
-from workgate.core.management.commands.serve import serve_command
+from workgate.core.management.commands.serve import default_workers, serve_command
 
 
 def scale_value(text: str) -> float:
@@ -111,7 +111,7 @@ class Command(BaseCommand):
         worker = subprocess.Popen(
             [sys.executable, "-m", "workgate.cli", "worker"], env=dict(os.environ)
         )
-        cmd, env = serve_command("127.0.0.1", port, int(os.environ.get("WEB_CONCURRENCY", "2")))
+        cmd, env = serve_command("127.0.0.1", port, default_workers())
         try:
             subprocess.run(cmd, env=env, check=False)  # noqa: S603
         except KeyboardInterrupt:
