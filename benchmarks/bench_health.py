@@ -153,10 +153,13 @@ def inner(var: str) -> None:
     def copy(rows: list[tuple]) -> float:
         partitions.ensure({r[0] for r in rows})
         started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cur:
-            with cur.copy(f"COPY health_check ({columns}) FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row(row)
+        with (
+            transaction.atomic(),
+            connection.cursor() as cur,
+            cur.copy(f"COPY health_check ({columns}) FROM STDIN") as cp,
+        ):
+            for row in rows:
+                cp.write_row(row)
         return time.perf_counter() - started
 
     def api(rows: list[tuple]) -> tuple[float, int]:
@@ -290,7 +293,8 @@ local function uuid4()
   t[7] = (t[7] % 16) + 64
   t[9] = (t[9] % 64) + 128
   return string.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-    t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15], t[16])
+    t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8],
+    t[9], t[10], t[11], t[12], t[13], t[14], t[15], t[16])
 end
 
 request = function()
@@ -312,7 +316,8 @@ end
 done = function(summary, latency, requests)
   io.write(string.format("P50_US %d\nP99_US %d\nMAX_US %d\nREQUESTS %d\nERRORS %d\n",
     latency:percentile(50), latency:percentile(99), latency.max, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
 end
 """
 
