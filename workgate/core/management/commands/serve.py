@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -59,9 +58,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         cmd, env = serve_command(host, port, workers)
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+        self.stdout.flush()
+        # Become gunicorn rather than wait for it: a stop signal sent to this process (systemd,
+        # a supervisor, a benchmark) then reaches the server itself, never leaving it orphaned.
         try:
-            subprocess.run(cmd, env=env, check=True)  # noqa: S603 - fixed argv, no shell
-        except subprocess.CalledProcessError as exc:
-            raise CommandError(f"the web server stopped with exit code {exc.returncode}") from exc
-        except KeyboardInterrupt:
-            pass
+            os.execve(cmd[0], cmd, env)  # noqa: S606 - fixed argv, no shell
+        except OSError as exc:
+            raise CommandError(f"could not start the web server: {exc}") from exc
