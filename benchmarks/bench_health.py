@@ -2,11 +2,11 @@
 already in the partitioned checks table), in a fresh database:
 
 - Batch ingest through the API code path versus a raw COPY of the same rows into the same
-  table, side by side in one run: one check for each of 100,000 people, as 100 batches of 1,000
-  posted through Django's request handler (JSON body, bearer token, schema validation, the
-  check service, one INSERT … ON CONFLICT … RETURNING per batch, fevers (0.2 %) opening
-  incidents), against psycopg's COPY of the very same rows; each measured three times on new
-  rows (deleted between runs), best of three. Then the same kind of rows posted over HTTP to
+  table, side by side in one run: one check for each person on duty (up to 100,000), as batches
+  of 1,000 posted through Django's request handler (JSON body, bearer token, validation of every
+  item, the pass codes looked up, the accepted rows COPYed in one transaction, fevers (0.2 %)
+  opening incidents and notifying), against psycopg's COPY of the very same rows; each measured
+  three times on new rows (deleted between runs), best of three. Then the same kind of rows posted over HTTP to
   `workgate serve` by two devices at once. Target: the API path reaches ≥ 50 % of COPY's rows
   per second.
 - Single check-ins over HTTP: `workgate serve` (gunicorn, its production settings) on a free
