@@ -6,9 +6,9 @@ already in the partitioned checks table), in a fresh database:
   of 1,000 posted through Django's request handler (JSON body, bearer token, validation of every
   item, the pass codes looked up, the accepted rows COPYed in one transaction, fevers (0.2 %)
   opening incidents and notifying), against psycopg's COPY of the very same rows; each measured
-  three times on new rows (deleted between runs), best of three. Then the same kind of rows posted over HTTP to
-  `workgate serve` by two devices at once. Target: the API path reaches ≥ 50 % of COPY's rows
-  per second.
+  three times on new rows (deleted between runs), best of three. Then the same kind of rows
+  posted over HTTP to `workgate serve` by two devices at once. Target: the API path reaches
+  ≥ 50 % of COPY's rows per second.
 - Single check-ins over HTTP: `workgate serve` (gunicorn, its production settings) on a free
   loopback port and wrk (Debian's package) posting one check per request to /api/v1/checks
   with a bearer token, each with a new id and a person's pass code at their enterprise's gate,
