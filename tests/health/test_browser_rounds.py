@@ -70,12 +70,12 @@ def test_a_gate_volunteer_fills_the_round_grid_on_a_phone(
     mobile.click("[data-testid=save-round]")
 
     summary = mobile.locator("[data-testid=grid-summary]")
-    expect(summary).to_contain_text("3 recorded, 0 with fever, 0 refused")
+    expect(summary).to_contain_text("已记录 3 人，发热 0 人，0 人未能保存")
     for name, reading in (("甲0", "36.5"), ("甲1", "36.7"), ("甲2", "36.6")):
         row = mobile.locator(f"[data-testid=grid-row][data-name={name}]")
         expect(row.locator("[data-testid=row-reading]")).to_contain_text(f"{reading} °C")
         expect(row.locator("[data-testid=row-temperature]")).to_have_count(0)
-    expect(mobile.locator("[data-testid=grid-progress]")).to_contain_text("3 of 6")
+    expect(mobile.locator("[data-testid=grid-progress]")).to_contain_text("本轮已测 3 人，共 6 人")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(mobile, "rounds-grid-saved-360-zh")
     assert Check.objects.count() == 3
@@ -102,9 +102,10 @@ def test_a_gate_volunteer_fills_the_round_grid_on_a_phone(
         "38.4"
     )
     mobile.click("[data-testid=save-round]")
-    expect(summary).to_contain_text("1 recorded, 1 with fever, 1 refused")
+    expect(summary).to_contain_text("已记录 1 人，发热 1 人，1 人未能保存")
     refused = mobile.locator("[data-testid=grid-row][data-name=甲3]")
-    expect(refused.locator("[data-testid=row-error]")).to_contain_text("甲3: 365.0 °C")
+    expect(refused.locator("[data-testid=row-error]")).to_contain_text("甲3")
+    expect(refused.locator("[data-testid=row-error]")).to_contain_text("365.0 °C")
     expect(refused.locator("[data-testid=row-temperature]")).to_have_value("365")
     expect(
         mobile.locator("[data-testid=grid-row][data-name=甲4] [data-testid=row-fever]")
