@@ -13,11 +13,21 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 PAGES = {
-    "staff": ["/", "/registry/enterprises/", "/audit/", "/tokens/", "/api/v1/docs"],
-    "leader": ["/"],
-    "officer": ["/", "/registry/enterprises/"],
-    "gate": ["/"],
-    "employee": ["/"],
+    "staff": [
+        "/",
+        "/registry/enterprises/",
+        "/audit/",
+        "/tokens/",
+        "/api/v1/docs",
+        "/health/rounds/",
+        "/health/rounds/missing/",
+        "/health/incidents/",
+        "/notifications/",
+    ],
+    "leader": ["/", "/health/incidents/"],
+    "officer": ["/", "/registry/enterprises/", "/health/rounds/", "/health/incidents/"],
+    "gate": ["/", "/health/station/", "/health/rounds/grid/"],
+    "employee": ["/", "/health/pass/", "/health/declare/"],
 }
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
