@@ -198,3 +198,11 @@ def test_an_escalated_incident_stays_on_the_overdue_list_until_moved_on(health: 
     assert incident_counts(health.officer)["overdue"] == 1
     services.incident_advance(actor=health.officer, incident=incident, state="", temperature="38.1")
     assert not list(incidents(health.officer, overdue=True))
+
+
+def test_a_round_is_not_called_done_while_anyone_is_missing() -> None:
+    from workgate.health.queries import done_percent
+
+    assert done_percent(88_214, 88_417) == 99
+    assert done_percent(88_417, 88_417) == 100
+    assert done_percent(0, 0) == 100

@@ -35,6 +35,11 @@ def _checked(actor: Actor, day: dt.date, round_no: int) -> Exists:
     )
 
 
+def done_percent(done: int, total: int) -> int:
+    """Whole per cent done, rounded down: 203 missing of 88,417 reads 99 %, never 100 %."""
+    return 100 * done // total if total else 100
+
+
 @dataclass
 class RoundSummary:
     enterprise_id: int
@@ -48,7 +53,7 @@ class RoundSummary:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.checked / self.on_duty) if self.on_duty else 100
+        return done_percent(self.checked, self.on_duty)
 
 
 def round_summary(actor: Actor, day: dt.date, round_no: int) -> list[RoundSummary]:

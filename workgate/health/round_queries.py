@@ -15,6 +15,7 @@ from workgate.core.access import Actor, Perm, scope
 from workgate.core.models import Enterprise
 from workgate.health import queries
 from workgate.health.models import Check, HealthSettings
+from workgate.health.queries import done_percent
 from workgate.health.rules import settings_for
 from workgate.registry.models import Workshop
 
@@ -52,7 +53,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.checked / self.on_duty) if self.on_duty else 100
+        return done_percent(self.checked, self.on_duty)
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Overview:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.checked / self.on_duty) if self.on_duty else 100
+        return done_percent(self.checked, self.on_duty)
 
 
 def overview(actor: Actor, day: dt.date, round_no: int) -> Overview:
