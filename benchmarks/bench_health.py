@@ -7,7 +7,7 @@ already in the partitioned checks table), in a fresh database:
   item, the pass codes looked up, the accepted rows COPYed in one transaction, fevers (0.2 %)
   opening incidents and notifying), against psycopg's COPY of the very same rows; each measured
   three times on new rows (deleted between runs), best of three. Then the same kind of rows
-  posted over HTTP to `workgate serve` by two devices at once. Target: the API path reaches
+  posted over HTTP to `workgate serve` by four devices at once. Target: the API path reaches
   ≥ 50 % of COPY's rows per second.
 - Single check-ins over HTTP: `workgate serve` (gunicorn, its production settings) on a free
   loopback port and wrk (Debian's package) posting one check per request to /api/v1/checks
@@ -44,6 +44,7 @@ BATCH = 1000
 RUNS = 3
 WRK_SECONDS = 30
 WRK_CONNECTIONS = 16
+DEVICES = 4
 
 
 def inner(var: str) -> None:
@@ -465,7 +466,7 @@ def run() -> list[Figure]:
             port = _free_port()
             server = _serve(var, port)
             try:
-                p = _parallel_upload(var, port, r["token"], devices=2)
+                p = _parallel_upload(var, port, r["token"], devices=DEVICES)
                 w = _wrk(var, port, r["token"])
             finally:
                 server.terminate()
@@ -493,13 +494,13 @@ def run() -> list[Figure]:
             ratio >= 0.5,
         ),
         Figure(
-            f"The same through `workgate serve` over HTTP, 2 devices uploading at once "
+            f"The same through `workgate serve` over HTTP, {DEVICES} devices uploading at once "
             f"({p['created']:,} of {p['rows']:,} created)",
             round(p["rate"]),
             "rows/s",
         ),
         Figure(
-            "API batch ingest as a share of COPY, 2 devices at once over HTTP",
+            f"API batch ingest as a share of COPY, {DEVICES} devices at once over HTTP",
             f"{p['rate'] / r['copy_rate']:.0%}",
             "",
             "≥ 50 %",
