@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from workgate.core.access import Actor, Perm, scope
 from workgate.health.models import Check, Declaration, Gate, Incident, PassCode
-from workgate.health.rules import PassVerdict, current_round, pass_verdict, settings_for
+from workgate.health.rules import RED, PassVerdict, current_round, pass_verdict, settings_for
 from workgate.registry.models import Employee
 
 
@@ -24,7 +24,8 @@ def on_duty(actor: Actor) -> QuerySet[Employee]:
     )
 
 
-def _checked(actor: Actor, day: dt.date, round_no: int) -> Exists:
+def checked_in_round(actor: Actor, day: dt.date, round_no: int) -> Exists:
+    """Whether the person of the outer row has a check in the round (for annotate / filter)."""
     return Exists(
         Check.objects.filter(
             community_id=actor.community_id,
@@ -40,10 +41,9 @@ def done_percent(done: int, total: int) -> int:
     return 100 * done // total if total else 100
 
 
-@dataclass
-class RoundSummary:
-    enterprise_id: int
-    enterprise_name: str
+class Tally:
+    """Missing and per cent done of anything counting people on duty and people checked."""
+
     on_duty: int
     checked: int
 
@@ -56,12 +56,20 @@ class RoundSummary:
         return done_percent(self.checked, self.on_duty)
 
 
+@dataclass
+class RoundSummary(Tally):
+    enterprise_id: int
+    enterprise_name: str
+    on_duty: int
+    checked: int
+
+
 def round_summary(actor: Actor, day: dt.date, round_no: int) -> list[RoundSummary]:
     """Per enterprise: people on duty and how many have a check in the round; most missing first."""
     actor.check(Perm.CHECK_VIEW)
     rows = (
         on_duty(actor)
-        .annotate(done=_checked(actor, day, round_no))
+        .annotate(done=checked_in_round(actor, day, round_no))
         .values("enterprise_id", "enterprise__name")
         .annotate(total=Count("id"), checked=Count("id", filter=Q(done=True)))
         .order_by()
@@ -84,7 +92,7 @@ def missing_people(
 ) -> QuerySet[Employee]:
     """People on duty with no check in the round, by enterprise and name."""
     actor.check(Perm.CHECK_VIEW)
-    qs = on_duty(actor).filter(~_checked(actor, day, round_no))
+    qs = on_duty(actor).filter(~checked_in_round(actor, day, round_no))
     if enterprise_id:
         qs = qs.filter(enterprise_id=enterprise_id)
     if workshop_id:
@@ -259,11 +267,18 @@ def gate_roster(actor: Actor, gate: Gate) -> list[dict[str, Any]]:
     )
     out = []
     for r in rows:
+        # The pass rule itself, from the file alone: declarations stay off the offline roster.
         red = (
-            r["health_status"] != Employee.Health.NORMAL
-            or r["quarantine_status"] != Employee.Quarantine.NONE
-            or r["risk_level"] == Employee.Risk.HIGH
-            or r["pk"] in open_incidents
+            pass_verdict(
+                health_status=r["health_status"],
+                quarantine_status=r["quarantine_status"],
+                risk_level=r["risk_level"],
+                open_incident=r["pk"] in open_incidents,
+                declared_today=True,
+                symptoms_today=False,
+                contact_recent=False,
+            ).colour
+            == RED
         )
         out.append(
             {

@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from workgate.core.access import Actor, Perm, scope
 from workgate.core.models import Enterprise
 from workgate.health import queries
-from workgate.health.models import Check, HealthSettings
-from workgate.health.queries import done_percent
+from workgate.health.models import HealthSettings
+from workgate.health.queries import Tally
 from workgate.health.rules import settings_for
 from workgate.registry.models import Workshop
 
@@ -38,7 +38,7 @@ def round_choices(actor: Actor) -> list[RoundChoice]:
 
 
 @dataclass
-class Progress:
+class Progress(Tally):
     """One line of a round's progress: an enterprise or a workshop."""
 
     key: int | None
@@ -47,30 +47,14 @@ class Progress:
     checked: int
     masks: int = 0
 
-    @property
-    def missing(self) -> int:
-        return self.on_duty - self.checked
-
-    @property
-    def percent(self) -> int:
-        return done_percent(self.checked, self.on_duty)
-
 
 @dataclass
-class Overview:
+class Overview(Tally):
     rows: list[Progress]
     masks_total: int
     on_duty: int = 0
     checked: int = 0
     chart: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def missing(self) -> int:
-        return self.on_duty - self.checked
-
-    @property
-    def percent(self) -> int:
-        return done_percent(self.checked, self.on_duty)
 
 
 def overview(actor: Actor, day: dt.date, round_no: int) -> Overview:
@@ -100,18 +84,10 @@ def workshop_progress(
 ) -> list[Progress]:
     """The round's progress per workshop of one enterprise (people without a workshop last)."""
     actor.check(Perm.CHECK_VIEW)
-    done = Exists(
-        Check.objects.filter(
-            community_id=actor.community_id,
-            taken_on=day,
-            round_no=round_no,
-            employee_id=OuterRef("pk"),
-        )
-    )
     rows = (
         queries.on_duty(actor)
         .filter(enterprise_id=enterprise_id)
-        .annotate(done=done)
+        .annotate(done=queries.checked_in_round(actor, day, round_no))
         .values("workshop_id", "workshop__name")
         .annotate(total=Count("id"), checked=Count("id", filter=Q(done=True)))
         .order_by()

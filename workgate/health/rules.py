@@ -72,16 +72,6 @@ def round_at(minute: int, opens: list[int]) -> int:
     return 1
 
 
-def round_window(day: dt.date, round_no: int, hs: HealthSettings, tz: dt.tzinfo):
-    """The aware [start, end) of a round on a local day."""
-    opens = round_opens(hs)
-    bounds = [0, opens[1], opens[2], 24 * 60]
-    midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
-    start = midnight + dt.timedelta(minutes=bounds[round_no - 1])
-    end = midnight + dt.timedelta(minutes=bounds[round_no])
-    return start, end
-
-
 def current_round(now: dt.datetime, hs: HealthSettings, tz: dt.tzinfo) -> tuple[dt.date, int]:
     local = now.astimezone(tz)
     return local.date(), round_of(local.time(), hs)

@@ -11,7 +11,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -93,7 +93,6 @@ class _Row:
     kind: str = ""
     fever: bool = False
     masks: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _reject(results: list[CheckResult | None], row: _Row, reason: str, fld: str) -> None:
@@ -232,13 +231,13 @@ def _cursor() -> Any:
     return connection.cursor()
 
 
-def _in(cur: Any, values: set[Any]) -> str:
+def _in(values: set[Any]) -> str:
     if connection.vendor == "postgresql":
         return "= ANY(%s)"
     return "IN (" + ", ".join(["%s"] * len(values)) + ")"
 
 
-def _in_params(cur: Any, values: set[Any]) -> list[Any]:
+def _in_params(values: set[Any]) -> list[Any]:
     if connection.vendor == "postgresql":
         return [_array_literal(values)]
     return list(values)
@@ -274,15 +273,15 @@ def _resolve_people(actor: Actor, rows: list[_Row], results: list[CheckResult | 
             cur.execute(
                 f"SELECT p.code, e.id, e.name, e.enterprise_id FROM {passes} p "  # noqa: S608
                 f"JOIN {employees} e ON e.id = p.employee_id "
-                f"WHERE p.code {_in(cur, codes)} AND e.community_id = %s",
-                [*_in_params(cur, codes), actor.community_id],
+                f"WHERE p.code {_in(codes)} AND e.community_id = %s",
+                [*_in_params(codes), actor.community_id],
             )
             by_code = {code: _Person(pk, name, ent) for code, pk, name, ent in cur.fetchall()}
         if ids:
             cur.execute(
                 f"SELECT id, name, enterprise_id FROM {employees} "  # noqa: S608
-                f"WHERE id {_in(cur, ids)} AND community_id = %s",
-                [*_in_params(cur, ids), actor.community_id],
+                f"WHERE id {_in(ids)} AND community_id = %s",
+                [*_in_params(ids), actor.community_id],
             )
             by_id = {pk: _Person(pk, name, ent) for pk, name, ent in cur.fetchall()}
     for row in rows:
@@ -555,20 +554,6 @@ def _insert_unnest(
         [now, community_id, source, label, *arrays],
     )
     return {r[0] for r in cur.fetchall()}
-
-
-def check_item(data: dict[str, Any]) -> CheckItem:
-    """A CheckItem from a parsed API item (the schema has checked the types)."""
-    return CheckItem(
-        uuid=data["id"],
-        temperature=data["temperature"],
-        taken_at=data.get("taken_at"),
-        pass_code=data.get("pass_code") or "",
-        employee_id=data.get("employee_id"),
-        masks_issued=data.get("masks_issued") or 0,
-        gate_id=data.get("gate"),
-        kind=data.get("kind") or "",
-    )
 
 
 # --- Gates, settings, pass codes --------------------------------------------------------------
