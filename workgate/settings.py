@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "workgate.registry",
     "workgate.screening",
     "workgate.health",
+    "workgate.resumption",
 ]
 
 MIDDLEWARE = [

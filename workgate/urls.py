@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("workgate.registry.urls")),
     path("screening/", include("workgate.screening.urls")),
     path("health/", include("workgate.health.urls")),
+    path("resumption/", include("workgate.resumption.urls")),
     path("", include("workgate.core.urls")),
 ]
 

@@ -55,6 +55,15 @@ class Perm(StrEnum):
     DECLARE = "health.declare"
     INCIDENT_VIEW = "incident.view"
     INCIDENT_MANAGE = "incident.manage"
+    RESUMPTION_VIEW = "resumption.view"
+    RESUMPTION_APPLY = "resumption.apply"
+    RESUMPTION_PREPARE = "resumption.prepare"
+    RESUMPTION_REVIEW = "resumption.review"
+    RESUMPTION_APPROVE = "resumption.approve"
+    RESUMPTION_CONFIGURE = "resumption.configure"
+    RESUMPTION_DASHBOARD = "resumption.dashboard"
+    RESUMPTION_REPORT = "resumption.report"
+    ENTERPRISE_SUSPEND = "enterprise.suspend"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -90,6 +99,18 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.DECLARE: frozenset({Role.EMPLOYEE}),
     Perm.INCIDENT_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
     Perm.INCIDENT_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    # Work resumption: the officer keeps the four in place and applies (staff may help enter
+    # the figures); staff review the same day; the leader (or staff) records the approval from
+    # above; both follow the dashboard and send the daily report upward.
+    Perm.RESUMPTION_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.RESUMPTION_APPLY: frozenset({Role.OFFICER}),
+    Perm.RESUMPTION_PREPARE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.RESUMPTION_REVIEW: frozenset({Role.STAFF}),
+    Perm.RESUMPTION_APPROVE: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.RESUMPTION_CONFIGURE: frozenset({Role.STAFF}),
+    Perm.RESUMPTION_DASHBOARD: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.RESUMPTION_REPORT: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.ENTERPRISE_SUSPEND: frozenset({Role.STAFF}),
 }
 
 

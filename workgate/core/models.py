@@ -78,6 +78,8 @@ class Enterprise(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status, default=Status.NOT_RESUMED, db_index=True
     )
+    # Set by the resumption services, which record every change of status with its reason.
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
