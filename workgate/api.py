@@ -123,12 +123,16 @@ def _register_routers() -> None:
     from workgate.core.api import router as core_router
     from workgate.health.api import router as health_router
     from workgate.registry.api import router as registry_router
+    from workgate.resumption.api import router as resumption_router
+    from workgate.resumption.progress_api import router as progress_router
     from workgate.screening.api import router as screening_router
 
     api.add_router("", core_router)
     api.add_router("", registry_router)
     api.add_router("", screening_router)
     api.add_router("", health_router)
+    api.add_router("", resumption_router)
+    api.add_router("", progress_router)
 
 
 _register_routers()
