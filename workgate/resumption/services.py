@@ -274,7 +274,7 @@ def evidence_delete(*, actor: Actor, evidence: Evidence) -> None:
 # --- Enterprise status ----------------------------------------------------------------------
 
 
-def _local_today(community_id: int) -> dt.date:
+def local_today(community_id: int) -> dt.date:
     from workgate.health.rules import settings_for as health_settings
 
     _hs, tz = health_settings(community_id)
@@ -293,7 +293,7 @@ def _set_status(
     before = enterprise.status
     if before == to:
         return
-    on = on or _local_today(enterprise.community_id)
+    on = on or local_today(enterprise.community_id)
     enterprise.status = to
     fields = ["status", "updated_at"]
     if to == Status.RESUMED and enterprise.resumed_on is None:
@@ -447,7 +447,7 @@ def application_save(
 ) -> Application:
     """Create the enterprise's draft, or change a draft or returned application."""
     _own(actor, enterprise, Perm.RESUMPTION_APPLY)
-    today = _local_today(enterprise.community_id)
+    today = local_today(enterprise.community_id)
     day = _planned_date(data.planned_date, today)
     plan = (data.plan or "").strip()
     if len(plan) > 5000:
@@ -586,7 +586,7 @@ def application_submit(
             )
         if app.state not in (State.DRAFT, State.RETURNED):
             raise _refuse_state(app, Action.SUBMIT)
-        today = _local_today(app.community_id)
+        today = local_today(app.community_id)
         if app.planned_date < today:
             raise ServiceError(
                 _("The planned date %(day)s has passed; choose a new date first.")
@@ -878,7 +878,7 @@ def applications_overdue_notify(*, now: dt.datetime | None = None) -> int:
         state__in=Application.OPEN_REVIEW, due_on__lt=timezone.localdate(now)
     ).select_related("enterprise")
     for app in overdue:
-        today = _local_today(app.community_id)
+        today = local_today(app.community_id)
         if app.due_on is None or app.due_on >= today or app.overdue_notified_on == today:
             continue
         with transaction.atomic():
