@@ -66,6 +66,7 @@ def _process_caches_cleared() -> None:
 def world(db: None) -> World:
     community = make_community()
     other = make_community(slug="other", name="其他社区")
+    # A world where work has resumed: every enterprise is back at work, its people on duty.
     ent_a = make_enterprise(community, name="宁波甲机械有限公司")
     ent_b = make_enterprise(community, name="宁波乙电子有限公司")
     ent_o = make_enterprise(other, name="外区丙化工有限公司")

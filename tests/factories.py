@@ -32,8 +32,15 @@ def make_community(slug: str = "dagang", name: str = "大港工业社区") -> Co
     return Community.objects.create(name=name, slug=slug, home_region_prefix="3302")
 
 
-def make_enterprise(community: Community, name: str | None = None, **kw: object) -> Enterprise:
+def make_enterprise(
+    community: Community, name: str | None = None, *, resumed: bool = True, **kw: object
+) -> Enterprise:
+    """An enterprise back at work since a week ago (its people are on duty), unless `resumed`
+    is False: then it has not resumed work yet, or has the `status` given."""
     n = next(_seq)
+    if resumed and "status" not in kw:
+        kw.setdefault("status", Enterprise.Status.RESUMED)
+        kw.setdefault("resumed_on", dt.date.today() - dt.timedelta(days=7))
     return Enterprise.objects.create(
         community=community, name=name or f"宁波测试{n}有限公司", credit_code=credit_code(n), **kw
     )

@@ -12,15 +12,19 @@ from django.db.models.functions import Coalesce, Right
 from django.utils import timezone
 
 from workgate.core.access import Actor, Perm, scope
+from workgate.core.models import Enterprise
 from workgate.health.models import Check, Declaration, Gate, Incident, PassCode
 from workgate.health.rules import RED, PassVerdict, current_round, pass_verdict, settings_for
 from workgate.registry.models import Employee
 
 
 def on_duty(actor: Actor) -> QuerySet[Employee]:
-    """Employees expected at work today: working, not in quarantine."""
+    """Employees expected at work today: working, not in quarantine, at an enterprise that is
+    back at work (not one still waiting for approval, nor one suspended)."""
     return scope(actor, Employee.objects.all()).filter(
-        job_status=Employee.JobStatus.ACTIVE, quarantine_status=Employee.Quarantine.NONE
+        job_status=Employee.JobStatus.ACTIVE,
+        quarantine_status=Employee.Quarantine.NONE,
+        enterprise__status=Enterprise.Status.RESUMED,
     )
 
 
