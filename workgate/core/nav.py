@@ -35,6 +35,7 @@ NAV: list[NavItem] = [
     NavItem(_("Health declaration"), "health:declare", Perm.DECLARE),
     NavItem(_("My pass"), "health:pass", Perm.DECLARE),
     NavItem(_("Health settings"), "health:settings", Perm.HEALTH_SETTINGS_MANAGE),
+    NavItem(_("Back to work"), "resumption:dashboard", Perm.RESUMPTION_DASHBOARD),
 ]
 
 

@@ -104,7 +104,13 @@ class Judgement:
 
 
 def active_conditions(community_id: int) -> list[Condition]:
-    return list(Condition.objects.filter(community_id=community_id, active=True))
+    """The conditions in use; a community that never set any gets the default four in place."""
+    rows = list(Condition.objects.filter(community_id=community_id, active=True))
+    if not rows and not Condition.objects.filter(community_id=community_id).exists():
+        from workgate.resumption.services import conditions_ensure
+
+        rows = [c for c in conditions_ensure(community_id) if c.active]
+    return rows
 
 
 def returning_counts(community_id: int, enterprise_ids: list[int] | None) -> dict[int, Returning]:
