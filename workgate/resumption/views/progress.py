@@ -54,7 +54,10 @@ def _chart(board: queries.Dashboard) -> dict[str, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     today = _today(actor)
-    board = queries.dashboard(actor, today)
+    since = _day(request, today, "since") if request.GET.get("since") else None
+    if since is not None:
+        since = max(min(since, today), today - dt.timedelta(days=180))
+    board = queries.dashboard(actor, today, since)
     return render(
         request,
         "resumption/dashboard.html",
