@@ -807,7 +807,14 @@ def _simple(
     with transaction.atomic():
         app = _review(actor, application, perm)
         if app.state == to and action != Action.RETURN:
-            raise ServiceError(_("This step was already recorded."), code="already")
+            raise ServiceError(
+                _("“%(action)s” was already recorded: the application is “%(state)s”.")
+                % {
+                    "action": ApplicationStep.Action(action).label,
+                    "state": app.get_state_display(),
+                },
+                code="already",
+            )
         if app.state not in allowed:
             raise _refuse_state(app, action)
         _step(actor, app, action, to, note=note[:2000])
