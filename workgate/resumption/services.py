@@ -879,13 +879,17 @@ REVIEW_STEPS: dict[str, tuple[Any, Perm, tuple[str, ...]]] = {
 
 def applications_overdue_notify(*, now: dt.datetime | None = None) -> int:
     """Tell the leaders (and staff) once a day about applications past their same-day clock."""
+    from workgate.health.rules import settings_for as health_settings
+
     now = now or timezone.now()
     sent = 0
+    # A day's margin for communities ahead of the server's clock; each is judged on its own.
     overdue = Application.objects.filter(
-        state__in=Application.OPEN_REVIEW, due_on__lt=timezone.localdate(now)
+        state__in=Application.OPEN_REVIEW,
+        due_on__lt=timezone.localdate(now) + dt.timedelta(days=1),
     ).select_related("enterprise")
     for app in overdue:
-        today = local_today(app.community_id)
+        today = timezone.localdate(now, timezone=health_settings(app.community_id)[1])
         if app.due_on is None or app.due_on >= today or app.overdue_notified_on == today:
             continue
         with transaction.atomic():
