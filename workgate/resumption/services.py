@@ -820,7 +820,10 @@ def _simple(
         app = _review(actor, application, perm)
         if app.state == to and action != Action.RETURN:
             raise ServiceError(
-                _("“%(action)s” was already recorded: the application is “%(state)s”.")
+                _(
+                    "This step was already recorded. “%(action)s” is done: the application "
+                    "is “%(state)s”."
+                )
                 % {
                     "action": ApplicationStep.Action(action).label,
                     "state": app.get_state_display(),
