@@ -3,7 +3,8 @@ with a message naming both and nothing changed; each role; dates; justifications
 submits; resubmission history; withdraw, approve, suspend, lift, resumed and its detection;
 the same-day clock and the overdue reminder.
 
-The fixtures here (`res`, `actor`, `advance`) are imported by the other resumption tests."""
+The fixture `res` (import `res_fixture`) and the helpers `advance`, `do` and `fresh` are used
+by the other resumption tests."""
 
 from __future__ import annotations
 
@@ -90,8 +91,8 @@ class Res:
         ]
 
 
-@pytest.fixture
-def res(world: World) -> Res:
+@pytest.fixture(name="res")
+def res_fixture(world: World) -> Res:
     services.conditions_ensure(world.community.pk)
     services.conditions_ensure(world.other_community.pk)
     staff2 = make_user("staff2", Role.STAFF, world.community)
