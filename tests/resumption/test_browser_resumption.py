@@ -131,7 +131,12 @@ def test_apply_survey_verify_report_and_approve_on_phones(
     fits(staff)
     shot(staff, "resumption-survey-360-zh")
     staff.locator("[data-testid=survey-save]").tap()
-    expect(staff.locator("[data-testid=survey-photos] img")).to_have_count(2)
+    photos = staff.locator("[data-testid=survey-photos] img")
+    expect(photos).to_have_count(2)
+    for i in range(2):
+        photos.nth(i).scroll_into_view_if_needed()
+        expect(photos.nth(i)).to_have_js_property("complete", True)
+        assert photos.nth(i).evaluate("(img) => img.naturalWidth") > 0
     staff.locator("[data-testid=do-verify]").tap()
     expect(staff.locator("[data-testid=do-report]")).to_be_visible()
     staff.locator("[data-testid=do-report]").tap()

@@ -61,7 +61,13 @@ def application_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "show": show,
-            "tabs": [{"key": k, "label": _tab_label(k), "count": counts[k]} for k in pq.QUEUE_TABS],
+            # A state's tab shows when it holds something (or is open): a phone has no room
+            # for a dozen empty ones.
+            "tabs": [
+                {"key": k, "label": _tab_label(k), "count": counts[k]}
+                for k in pq.QUEUE_TABS
+                if counts[k] or k == show or k in ("open", "due_today", "overdue", "all")
+            ],
             "query": f"show={show}",
             "today": today,
         },
