@@ -174,5 +174,10 @@ def test_apply_survey_verify_report_and_approve_on_phones(
     officer.goto(f"{base}/resumption/mine/")
     expect(officer.locator("[data-testid=ent-status]")).to_have_text("Approved")
     shot(officer, "resumption-enterprise-approved-360-en")
+    # The community's conditions and settings, on the staff phone.
+    staff.goto(f"{base}/resumption/conditions/")
+    expect(staff.locator("[data-testid=condition-row]")).to_have_count(9)
+    fits(staff)
+    shot(staff, "resumption-conditions-360-zh")
     for context in (phone, staff_phone, leader_phone):
         context.close()
