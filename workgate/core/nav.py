@@ -35,7 +35,9 @@ NAV: list[NavItem] = [
     NavItem(_("Health declaration"), "health:declare", Perm.DECLARE),
     NavItem(_("My pass"), "health:pass", Perm.DECLARE),
     NavItem(_("Health settings"), "health:settings", Perm.HEALTH_SETTINGS_MANAGE),
+    NavItem(_("Work resumption"), "resumption:mine", Perm.RESUMPTION_VIEW),
     NavItem(_("Back to work"), "resumption:dashboard", Perm.RESUMPTION_DASHBOARD),
+    NavItem(_("Resumption conditions"), "resumption:conditions", Perm.RESUMPTION_CONFIGURE),
 ]
 
 
