@@ -16,11 +16,12 @@ from django.db.models import Count, Min, Sum
 
 from workgate.core.access import Actor
 from workgate.core.demo import build_demo
-from workgate.core.models import Membership, Notification, User
+from workgate.core.models import Enterprise, Membership, Notification, User
 from workgate.health import demo as health_demo
 from workgate.health import queries
 from workgate.health.models import Check, Declaration, Gate, Incident, IncidentStep, PassCode
 from workgate.registry.models import Employee, TimelineEvent
+from workgate.resumption.models import StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +53,30 @@ def test_the_demo_has_a_fortnight_of_daily_health(community):
     _running_again_adds_nothing(community)
 
 
+def _at_work(community) -> dict[int, int]:
+    """People expected at work (working, not in quarantine) per enterprise, resumed or not."""
+    return dict(
+        Employee.objects.filter(
+            community=community,
+            job_status=Employee.JobStatus.ACTIVE,
+            quarantine_status=Employee.Quarantine.NONE,
+        )
+        .values_list("enterprise_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
 def _checks(community):
-    """A fortnight of checks for everyone on duty."""
+    """A fortnight of checks for everyone on duty, from the day their enterprise resumed."""
     staff = _staff(community)
     on_duty = queries.on_duty(staff).count()
-    assert on_duty > 1000
+    at_work = _at_work(community)
+    resumed = {
+        e.pk: e.resumed_on for e in community.enterprises.filter(status=Enterprise.Status.RESUMED)
+    }
+    # On duty today: the people of the enterprises back at work, and only those.
+    assert on_duty == sum(at_work.get(pk, 0) for pk in resumed) > 0.25 * sum(at_work.values())
     employees = Employee.objects.filter(community=community)
     assert PassCode.objects.filter(employee__in=employees).count() == employees.count()
     gates = Gate.objects.filter(enterprise__community=community)
@@ -74,9 +94,21 @@ def _checks(community):
     checks = Check.objects.filter(community=community)
     per_day = dict(checks.values_list("taken_on").annotate(n=Count("uuid")).order_by())
     assert sorted(per_day) == [TODAY - dt.timedelta(days=n) for n in range(13, -1, -1)]
+    # The enterprise suspended after a case was checked until the day of the case.
+    stopped = {
+        c.enterprise_id: c.on
+        for c in StatusChange.objects.filter(community=community, to_status="suspended")
+    }
+    started = {e.pk: e.resumed_on for e in community.enterprises.filter(resumed_on__isnull=False)}
     for day, n in per_day.items():
+        expected = sum(
+            at_work.get(pk, 0)
+            for pk, since in started.items()
+            if since <= day and (pk not in stopped or day <= stopped[pk])
+        )
         if day < TODAY:  # a gate check and two rounds each, bar a few missed and the sick
-            assert 2.95 * on_duty < n <= 3 * on_duty, day
+            assert 2.95 * expected < n <= 3 * expected, day
+    assert per_day[TODAY - dt.timedelta(days=13)] < per_day[TODAY - dt.timedelta(days=1)]
     # Today stops at 14:30: the gate and most of round 2 are done, round 3 has not come.
     today = dict(
         checks.filter(taken_on=TODAY).values_list("round_no").annotate(n=Count("uuid")).order_by()
@@ -185,14 +217,13 @@ def _notifications(community):
 
 
 def _declarations(community):
-    """Declarations for the last three days."""
-    staff = _staff(community)
-    on_duty = queries.on_duty(staff).count()
+    """Declarations for the last three days, by people at work or waiting to go back."""
+    declaring = sum(_at_work(community).values())
     declarations = Declaration.objects.filter(community=community)
     per_day = dict(declarations.values_list("day").annotate(n=Count("id")).order_by())
     assert sorted(per_day) == [TODAY - dt.timedelta(days=n) for n in (2, 1, 0)]
     for n in per_day.values():
-        assert 0.6 * on_duty < n < 0.8 * on_duty
+        assert 0.6 * declaring < n < 0.8 * declaring
     assert not declarations.filter(submitted_at__gt=CLOCK).exists()
     assert declarations.filter(whereabouts="dorm").exists()
     assert declarations.filter(whereabouts="local").exists()

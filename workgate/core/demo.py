@@ -29,7 +29,11 @@ from workgate.registry.models import Employee
 # each is `build(*, community, scale, rng, today, log) -> None`, inside the same transaction.
 DEMO_EXTENSIONS: list[str] = [
     "workgate.screening.demo.build",
+    # Who is back at work decides who is on duty, so resumption comes before daily health;
+    # what needs the checks (the conditions judged, a suspension after a case) comes after.
+    "workgate.resumption.demo.build",
     "workgate.health.demo.build",
+    "workgate.resumption.demo.build_after_health",
 ]
 
 DEMO_SLUG = "dagang"
@@ -84,6 +88,7 @@ ACCOUNT_NAMES = [
     "staff2",
     "officer",
     "officer2",
+    "applicant",
     "gate",
     "volunteer",
     "supplier",
@@ -117,10 +122,19 @@ def build_demo(
     return community
 
 
+def applicant_enterprise(enterprises: list) -> object | None:
+    """The enterprise of the `applicant` account: a middle-sized one, not yet back at work (the
+    resumption demo keeps it so), for a demo user to see what is missing, fix it and apply."""
+    if len(enterprises) < 3:
+        return None
+    return enterprises[max(2, min(len(enterprises) - 1, round(len(enterprises) * 0.35)))]
+
+
 def _accounts(community: Community, enterprises: list, log: Callable[[str], None]) -> None:
     # One hash for every demo account: hashing 650 passwords at full strength would take minutes.
     password_hash = make_password(demo_password())
     first, second = enterprises[0], enterprises[1]
+    applying = applicant_enterprise(enterprises)
     people = [
         ("leader", "朱红明", Role.LEADER, None),
         ("staff", "李社工", Role.STAFF, None),
@@ -132,6 +146,9 @@ def _accounts(community: Community, enterprises: list, log: Callable[[str], None
         ("supplier", "钱供应", Role.SUPPLIER, None),
         ("employee", "", Role.EMPLOYEE, first),
     ]
+    if applying is not None:
+        people.insert(5, ("applicant", "吴佳怡", Role.OFFICER, applying))
+    others = [e for e in enterprises[2:] if e is not applying]
     employee_file = Employee.objects.filter(enterprise=first).order_by("id").first()
     users = []
     for username, full_name, _role, _ent in people:
@@ -139,7 +156,7 @@ def _accounts(community: Community, enterprises: list, log: Callable[[str], None
             full_name = employee_file.name
         users.append(User(username=username, full_name=full_name, password=password_hash))
     # One officer account for each other enterprise, as in real life.
-    for enterprise in enterprises[2:]:
+    for enterprise in others:
         users.append(
             User(username=f"officer-{enterprise.credit_code[-6:].lower()}", password=password_hash)
         )
@@ -161,7 +178,7 @@ def _accounts(community: Community, enterprises: list, log: Callable[[str], None
             enterprise=e,
             role=Role.OFFICER,
         )
-        for e in enterprises[2:]
+        for e in others
     ]
     Membership.objects.bulk_create(memberships, batch_size=1000)
     if employee_file is not None:

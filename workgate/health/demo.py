@@ -1,6 +1,10 @@
 """Demo data of daily health: gates and pass codes, 14 days of checks for everyone on duty, the
 fevers among them followed through the incident service, and three days of declarations.
 
+Checks of an enterprise start the day it went back to work (`Enterprise.resumed_on`, which the
+resumption demo sets before this runs); an enterprise not back has none. The latest confirmed
+case stops its enterprise's checks after that day: the resumption demo then suspends it.
+
 Each day everyone on duty is checked at their enterprise's gate in the morning (07:20–08:20,
 round 1, a mask handed out) and twice on the rounds (around the round 2 and round 3 times).
 Readings follow a normal law around 36.5 °C; about 0.2 % of checks are fevers. Today stops at
@@ -35,7 +39,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from workgate.core.access import Actor
-from workgate.core.models import AuditEntry, Community, Membership, Notification, Role
+from workgate.core.models import AuditEntry, Community, Enterprise, Membership, Notification, Role
 from workgate.health import partitions, services
 from workgate.health.models import Declaration, Gate, Incident, IncidentStep
 from workgate.health.queries import on_duty
@@ -159,7 +163,15 @@ def build(
         .values_list("pk", "enterprise_id", "dorm_room", "user_id")
     )
     officers = _officers(community)
-    writer = _CheckWriter(community, hs, tz, today, now, gates, officers)
+    # Checks start the day each enterprise went back to work (read once; none before).
+    first = today - dt.timedelta(days=DAYS - 1)
+    first_day = {
+        pk: max(0, (resumed_on - first).days)
+        for pk, resumed_on in Enterprise.objects.filter(
+            community=community, resumed_on__isnull=False
+        ).values_list("pk", "resumed_on")
+    }
+    writer = _CheckWriter(community, hs, tz, today, now, gates, officers, first_day)
     fevers = writer.generate(people, rng, log)
     log(
         f"daily health: {writer.count} checks over {DAYS} days for {len(people)} people on "
@@ -173,14 +185,21 @@ def build(
         f"daily health: {len(fevers)} incidents ({len(closed)} closed, {open_now} open, "
         f"{escalated} escalations)"
     )
-    # Most people on duty declare; so does the demo's employee account, on duty or not (people
-    # in quarantine declare from home), so their pass page shows a declaration.
-    account = list(
-        Employee.objects.filter(community=community, user__username="employee").values_list(
-            "pk", "enterprise_id", "dorm_room", "user_id"
+    # Most people at work or waiting to go back declare, their enterprise resumed or not; so
+    # does the demo's employee account, whatever their state (people in quarantine declare
+    # from home), so their pass page shows a declaration.
+    declaring = list(
+        Employee.objects.filter(community=community)
+        .filter(
+            models.Q(
+                job_status=Employee.JobStatus.ACTIVE,
+                quarantine_status=Employee.Quarantine.NONE,
+            )
+            | models.Q(user__username="employee")
         )
+        .order_by("enterprise_id", "pk")
+        .values_list("pk", "enterprise_id", "dorm_room", "user_id")
     )
-    declaring = people + [p for p in account if p not in people]
     declared = _declarations(community, declaring, writer.gone, rng, today, now, tz)
     log(f"daily health: {declared} declarations over the last {DECLARATION_DAYS} days")
     # The incident service notifies once the transaction commits; this runs after those.
@@ -255,8 +274,10 @@ class _CheckWriter:
         now: dt.datetime,
         gates: dict[int, list[int]],
         officers: dict[int, Actor],
+        first_day: dict[int, int],
     ) -> None:
         self.community_id = community.pk
+        self.first_day = first_day  # enterprise → index of the day its checks start
         self.hs, self.tz, self.now = hs, tz, now
         self.now_epoch = now.timestamp()
         self.days = [today - dt.timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
@@ -269,6 +290,14 @@ class _CheckWriter:
         self.gate_recorder = dict(self.recorded_by)
         if gate_user is not None:
             self.gate_recorder[gate_user.enterprise_id] = "gate"
+        # The demo accounts' enterprises work on to today; one other stops after a case.
+        self.keep = set(
+            Membership.objects.filter(
+                community=community,
+                user__username__in=["officer", "officer2", "gate", "employee"],
+            ).values_list("enterprise_id", flat=True)
+        )
+        self.stop_after: dict[int, int] = {}  # enterprise → index of its last day of checks
         # The slots of a day: (kind, start second of the local day); each lasts an hour.
         r2, r3 = (t.hour * 3600 + t.minute * 60 for t in hs.round_times[1:])
         self.slots = (("gate", GATE_OPENS), ("round", r2 - 1200), ("round", r3 - 1200))
@@ -292,11 +321,34 @@ class _CheckWriter:
         cases and a suspected one earlier in the fortnight, and four recent fevers still open
         at the demo's clock (waiting for the re-check, isolated, at the clinic, outcome known).
         """
-        candidates = [p[0] for p in people if p[3] not in employee_user]
-        chosen = rng.sample(candidates, min(len(candidates), len(SERIOUS) + len(OPEN_STATES)))
+        candidates = [p for p in people if p[3] not in employee_user]
         last = len(self.days) - 1
-        for pk, (days_ago, outcome) in zip(chosen, SERIOUS, strict=False):
-            self.forced[(pk, last - days_ago, 0)] = outcome
+        taken: set[int] = set()
+
+        def pick(day: int, avoid: set[int]) -> tuple | None:
+            """Someone at work on that day (their enterprise back by then), not yet chosen."""
+            pool = [
+                p
+                for p in candidates
+                if self.first_day.get(p[1], 0) <= day and p[0] not in taken and p[1] not in avoid
+            ] or [p for p in candidates if p[0] not in taken]
+            if not pool:
+                return None
+            person = rng.choice(pool)
+            taken.add(person[0])
+            return person
+
+        # The latest confirmed case closes its enterprise (not the demo accounts'): its work
+        # stops after that day, and the resumption demo suspends it.
+        latest = min(d for d, outcome in SERIOUS if outcome == "confirmed")
+        for days_ago, outcome in SERIOUS:
+            closing = days_ago == latest and outcome == "confirmed"
+            person = pick(last - days_ago, self.keep if closing else set())
+            if person is None:
+                continue
+            self.forced[(person[0], last - days_ago, 0)] = outcome
+            if closing and person[1] not in self.keep:
+                self.stop_after[person[1]] = last - days_ago
         # The latest slot over by half an hour before the clock: today's, or yesterday evening's.
         day, slot = last, -1
         for i, (_kind, start) in enumerate(self.slots):
@@ -304,8 +356,10 @@ class _CheckWriter:
                 slot = i
         if slot < 0:
             day, slot = last - 1, len(self.slots) - 1
-        for pk, state in zip(chosen[len(SERIOUS) :], OPEN_STATES, strict=False):
-            self.forced[(pk, day, slot)] = state
+        for state in OPEN_STATES:
+            person = pick(day, set(self.stop_after))
+            if person is not None:
+                self.forced[(person[0], day, slot)] = state
 
     def generate(
         self, people: list[tuple], rng: random.Random, log: Callable[[str], None]
@@ -375,13 +429,15 @@ class _CheckWriter:
         ]
         for i, (pk, ent, _dorm, _user) in enumerate(chunk):
             base = i * DAYS * len(self.slots)
+            since = self.first_day.get(ent, 0)
+            until = self.stop_after.get(ent, DAYS - 1) + 1
             gates = self.gates[ent]
             gate = gates[pk % len(gates)]
             by_round = self.recorded_by.get(ent, "")
             by_gate = self.gate_recorder.get(ent, by_round)
             open_until = -math.inf
             forced = pk in forced_people
-            for slots in day_slots:
+            for slots in day_slots[since:until]:
                 if pk in gone:
                     break
                 for d, s, at_slot, start, kind, round_no, day_text in slots:
