@@ -510,9 +510,12 @@ def _build(
             batches.setdefault(planned, []).append(ent)
 
     _write_statuses(community, status, now)
-    _write_applications(community, story, sizes, on_duty)
+    returning = rules.returning_counts(community.pk, None)
+    _write_applications(community, story, returning)
     _write_batches(community, batches, tz, now)
-    entered = _write_entries(community, story, resumed_on, pipeline, not_applied, applicant, sizes)
+    entered = _write_entries(
+        community, story, resumed_on, pipeline, not_applied, applicant, sizes, returning
+    )
     log(
         f"work resumption: {len(resumed_on)} of {n} enterprises back at work by today "
         f"({counts[4]} by day 5), {len(story.apps)} applications "
@@ -570,9 +573,8 @@ def _write_statuses(
 
 
 def _write_applications(
-    community: Community, story: _Story, sizes: dict[int, int], on_duty: dict[int, int]
+    community: Community, story: _Story, returning: dict[int, rules.Returning]
 ) -> None:
-    returning = rules.returning_counts(community.pk, None)
     names = dict(Enterprise.objects.filter(community=community).values_list("pk", "name"))
     rows = []
     for a in story.apps:
@@ -680,14 +682,14 @@ def _write_entries(
     not_applied: list[int],
     applicant: int | None,
     sizes: dict[int, int],
+    returning: dict[int, rules.Returning],
 ) -> int:
     """What the enterprises entered for the four in place, and their evidence: everything met
     for those that applied (but the thermometers of those returned for them); a part for some
-    not yet applying; the applicant's enterprise is missing its isolation room, its emergency
-    plan and a week of masks."""
+    not yet applying; the applicant's enterprise has entered its masks, thermometers and
+    training but has not said where its isolation room is nor uploaded its emergency plan."""
     rng = story.rng
     by_kind = {c.indicator: c for c in story.conditions}
-    returning = rules.returning_counts(community.pk, None)
     masks_per_day = services.settings_for(community.pk).masks_per_person_day
     first_step = {a.enterprise_id: (a.steps[0].at if a.steps else a.created) for a in story.apps}
     entries: list[ConditionEntry] = []
@@ -757,7 +759,7 @@ def _write_entries(
     if applicant:
         total = returning.get(applicant, rules.Returning()).total or sizes.get(applicant, 0)
         when = story.now - dt.timedelta(hours=20)
-        enter(applicant, Indicator.MASK_DAYS, when, value=total * masks_per_day * 3)
+        enter(applicant, Indicator.MASK_DAYS, when, value=total * masks_per_day * 10)
         enter(applicant, Indicator.THERMOMETERS_PER_GATE, when, value=gates(applicant) * 2)
         enter(applicant, Indicator.TRAINED_SHARE, when, value=total)
     ConditionEntry.objects.bulk_create(entries, batch_size=1000)
