@@ -283,7 +283,7 @@ class _Story:
 
     # --- Stories ----------------------------------------------------------------------
 
-    def resumed(self, ent: int, index: int, photos: bool) -> dt.date:
+    def resumed(self, ent: int, index: int, photos: bool, withdrew: bool = False) -> dt.date:
         """An enterprise back at work on day `index`: its whole path there. Returns the
         planned date (its batch)."""
         rng = self.rng
@@ -295,7 +295,7 @@ class _Story:
         returned = rng.random() < RETURNED_ONCE
         first = review - dt.timedelta(days=1 if returned else 0)
         officer = self.officer(ent)[0]
-        if rng.random() < WITHDRAWN_ONCE:
+        if withdrew or rng.random() < WITHDRAWN_ONCE:
             self.withdrawn(ent, first - dt.timedelta(days=1), planned)
         app = self.new_app(ent, planned, first - dt.timedelta(days=1))
         if returned:
@@ -499,8 +499,11 @@ def _build(
     batches: dict[dt.date, list[int]] = {}
     recent = today - dt.timedelta(days=PHOTOS_RECENT_DAYS)
     status: dict[int, tuple[str, dt.date | None]] = {}
+    # One, at least, withdrew a first application and applied again (a state at any scale).
+    withdrew = order[-1] if len(order) > 1 else None
     for ent, index in resumed_on.items():
-        planned = story.resumed(ent, index, photos=story.days[index] >= recent)
+        photos = story.days[index] >= recent
+        planned = story.resumed(ent, index, photos=photos, withdrew=ent == withdrew)
         batches.setdefault(planned, []).append(ent)
         status[ent] = (Status.RESUMED, story.days[index])
     for ent, state in pipeline:
