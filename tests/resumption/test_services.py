@@ -336,7 +336,8 @@ def test_the_reviewer_must_be_community_staff(res: Res) -> None:
 def test_the_survey_must_cover_every_condition(res: Res) -> None:
     app = advance(res, State.ASSIGNED)
     partial = res.checklist()[:-1]
-    missing = rules.active_conditions(res.world.community.pk)[-1].display_title
+    with override("en"):
+        missing = rules.active_conditions(res.world.community.pk)[-1].display_title
     with override("en"), pytest.raises(ServiceError) as refused:
         services.application_survey(actor=res.staff, application=app, items=partial)
     assert missing in refused.value.message
@@ -362,7 +363,8 @@ def test_a_failing_mandatory_condition_needs_a_justification(res: Res) -> None:
     first = failing[0].condition
     assert refused.value.code == "condition"
     assert refused.value.field == f"justify_{first.pk}"
-    assert first.display_title in refused.value.message
+    with override("en"):
+        assert first.display_title in refused.value.message
     assert "mandatory" in refused.value.message
     # A few characters are not a justification.
     justifications = res.justify_all()
