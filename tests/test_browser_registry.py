@@ -19,7 +19,10 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(base + "/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
+    # Wait for the sign-in to land: a goto right after the click could cancel the POST.
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/login/" not in page.url, f"{username} could not sign in"
     page.wait_for_load_state("networkidle")
 
 

@@ -356,7 +356,7 @@ def test_an_illegal_step_is_refused_naming_it(res: Res) -> None:
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "state"
-    assert error["message"] == "“Approved” is not possible while the application is “Submitted”."
+    assert error["message"] == "“Approve” is not possible while the application is “Submitted”."
     assert fresh(app).state == State.SUBMITTED
     returned = call(res.world, "staff", "post", f"{API}/applications/{app.pk}/return", {}, **EN)
     assert returned.status_code == 400

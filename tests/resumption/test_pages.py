@@ -477,7 +477,7 @@ def test_an_illegal_step_shows_the_services_message_with_400(rp):
         f"/resumption/applications/{app.pk}/step/", {"action": "approve", "seen": State.SUBMITTED}
     )
     assert response.status_code == 400
-    assert "“Approved” is not possible while the application is “Submitted”." in text(response)
+    assert "“Approve” is not possible while the application is “Submitted”." in text(response)
     assert Application.objects.get().state == State.SUBMITTED
     # Verify is staff work: the leader is refused.
     to_state(rp, app, State.SURVEYED)

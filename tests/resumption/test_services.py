@@ -231,7 +231,13 @@ def test_every_state_and_action(res: Res, state: str, action: str) -> None:
         with pytest.raises(ServiceError) as refused:
             do(res, app, action)
         message = refused.value.message.lower()
-        assert str(Action(action).label).lower() in message, message
+        # "“Approve” is not possible while …"; a step already recorded names what was done.
+        named = (
+            services.action_verb(action)
+            if refused.value.code == "state"
+            else str(Action(action).label)
+        )
+        assert named.lower() in message, message
         assert str(State(state).label).lower() in message, message
     assert refused.value.code in ("state", "already"), refused.value.code
     assert _snapshot(app) == before

@@ -319,9 +319,10 @@ def _judge(c: Condition, ent: int, f: _Facts) -> Result:
         else:
             r.reason = _("Name a responsible officer on the enterprise's page.")
     elif kind == Indicator.EMERGENCY_PLAN:
-        r.met = ev.get("document", 0) > 0
+        # A document, or a photo of the paper plan on the wall.
+        r.met = n_ev > 0
         r.value = _("Uploaded") if r.met else ""
-        r.reason = "" if r.met else _("Upload the emergency plan (PDF, Word or Excel).")
+        r.reason = "" if r.met else _("Upload the emergency plan (PDF, Word, Excel or a photo).")
     elif kind == Indicator.SHIFTS_STAGGERED:
         starts = f.shift_starts.get(ent, 0)
         r.value = _("%(n)s shift start times") % {"n": starts} if starts else ""

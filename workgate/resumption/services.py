@@ -45,6 +45,8 @@ Action = ApplicationStep.Action
 Status = Enterprise.Status
 
 MAX_PHOTOS_PER_STEP = 12
+# A reason, justification or return note: "有确诊" says enough; a lone "x" or "." does not.
+MIN_REASON = 2
 
 
 # --- Settings and conditions ----------------------------------------------------------------
@@ -337,7 +339,7 @@ def enterprise_suspend(*, actor: Actor, enterprise: Enterprise, reason: str) -> 
     """Stop an enterprise's work (after a confirmed case, say): staff only, with a reason."""
     _own(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
     reason = (reason or "").strip()
-    if len(reason) < 4:
+    if len(reason) < MIN_REASON:
         raise ServiceError(_("Give the reason for the suspension."), field="reason")
     with transaction.atomic():
         enterprise = _locked(enterprise)
@@ -356,7 +358,7 @@ def enterprise_suspend(*, actor: Actor, enterprise: Enterprise, reason: str) -> 
 def enterprise_lift_suspension(*, actor: Actor, enterprise: Enterprise, reason: str) -> Enterprise:
     _own(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
     reason = (reason or "").strip()
-    if len(reason) < 4:
+    if len(reason) < MIN_REASON:
         raise ServiceError(_("Say why work may start again."), field="reason")
     with transaction.atomic():
         enterprise = _locked(enterprise)
@@ -574,10 +576,25 @@ def _step(
     return step
 
 
+def action_verb(action: str) -> str:
+    """What a step does, as a button says it (the step's label says what was done)."""
+    verbs = {
+        Action.SUBMIT: _("Submit"),
+        Action.ASSIGN: _("Assign a reviewer"),
+        Action.SURVEY: _("Record the field survey"),
+        Action.VERIFY: _("Verify"),
+        Action.REPORT: _("Report upward"),
+        Action.APPROVE: _("Approve"),
+        Action.RETURN: _("Return"),
+        Action.WITHDRAW: _("Withdraw"),
+    }
+    return str(verbs[Action(action)])
+
+
 def _refuse_state(app: Application, action: str) -> ServiceError:
     return ServiceError(
         _("“%(action)s” is not possible while the application is “%(state)s”.")
-        % {"action": ApplicationStep.Action(action).label, "state": app.get_state_display()},
+        % {"action": action_verb(action), "state": app.get_state_display()},
         code="state",
     )
 
@@ -614,7 +631,7 @@ def application_submit(
         missing = [
             r
             for r in judgement.failing_mandatory
-            if len(justifications.get(str(r.condition.pk), "")) < 4
+            if len(justifications.get(str(r.condition.pk), "")) < MIN_REASON
         ]
         if missing:
             first = missing[0]
@@ -812,7 +829,7 @@ def _simple(
     note_required: bool = False,
 ) -> Application:
     note = (note or "").strip()
-    if note_required and len(note) < 4:
+    if note_required and len(note) < MIN_REASON:
         raise ServiceError(
             _("Give the reasons, so the enterprise knows what to fix."), field="note"
         )
