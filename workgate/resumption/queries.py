@@ -91,19 +91,20 @@ def on_duty_by_day(community_id: int, first: dt.date, last: dt.date) -> dict[dt.
 
 
 def window(community_id: int, today: dt.date) -> tuple[dt.date, dt.date]:
-    """From the first planned batch or status change (at most DEFAULT_WINDOW_DAYS back) to the
-    later of today and the last planned batch."""
-    first_change = StatusChange.objects.filter(community_id=community_id).aggregate(a=Min("on"))[
-        "a"
-    ]
+    """From the day before the first planned batch or the first enterprise back at work (at
+    most DEFAULT_WINDOW_DAYS back) to the later of today and the last planned batch (at most
+    two weeks ahead)."""
+    first_back = StatusChange.objects.filter(
+        community_id=community_id, to_status=Status.RESUMED
+    ).aggregate(a=Min("on"))["a"]
     batches = Batch.objects.filter(community_id=community_id).aggregate(
         a=Min("date"), b=Max("date")
     )
-    starts = [d for d in (first_change, batches["a"]) if d is not None]
+    starts = [d - dt.timedelta(days=1) for d in (first_back, batches["a"]) if d is not None]
     first = max(min(starts, default=today), today - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1))
     last = max(today, batches["b"] or today)
     last = min(last, today + dt.timedelta(days=14))
-    return first, last
+    return min(first, today), last
 
 
 def dashboard(actor: Actor, today: dt.date, first: dt.date | None = None) -> Dashboard:
