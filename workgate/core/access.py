@@ -202,6 +202,16 @@ def fetch[M: models.Model](
         raise Http404 from exc
 
 
+def require_own_enterprise(actor: Actor, enterprise: Any, perm: Perm) -> None:
+    """For services writing an enterprise's records: the role allows `perm`, and the enterprise
+    is in the actor's community and, for enterprise roles, is their own."""
+    actor.check(perm)
+    if enterprise.community_id != actor.community_id:
+        raise PermissionDenied
+    if not actor.community_wide and enterprise.pk != actor.enterprise_id:
+        raise PermissionDenied
+
+
 def actor_of(request: HttpRequest) -> Actor:
     """The actor `require` / `api_require` attached to the request."""
     return request.actor  # type: ignore[attr-defined,no-any-return]

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from workgate.core.access import Actor, Perm
+from workgate.core.access import Actor, Perm, require_own_enterprise
 from workgate.core.audit import audit_record
 from workgate.core.jobs import job_start
 from workgate.core.masking import mask_id_number, mask_phone
@@ -73,14 +73,6 @@ def timeline_add(
     )
 
 
-def _own_enterprise(actor: Actor, enterprise: Enterprise, perm: Perm) -> None:
-    actor.check(perm)
-    if enterprise.community_id != actor.community_id:
-        raise PermissionDenied
-    if not actor.community_wide and enterprise.pk != actor.enterprise_id:
-        raise PermissionDenied
-
-
 # --- Sites, workshops, shifts ---------------------------------------------------------------
 
 
@@ -88,7 +80,7 @@ def _part_create(
     *, actor: Actor, enterprise: Enterprise, model: type[Any], name: str, **fields: Any
 ) -> Any:
     """Create a site, workshop or shift: a name unique within the enterprise, audited."""
-    _own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
+    require_own_enterprise(actor, enterprise, Perm.ENTERPRISE_MANAGE)
     name = normalise_text(name)
     if not name:
         raise ServiceError(_("Enter a name."), field="name")
@@ -129,7 +121,7 @@ def shift_add(
 @transaction.atomic
 def part_remove(*, actor: Actor, part: Site | Workshop | Shift) -> None:
     """Remove a site, workshop or shift; employees in it keep their file, without it."""
-    _own_enterprise(actor, part.enterprise, Perm.ENTERPRISE_MANAGE)
+    require_own_enterprise(actor, part.enterprise, Perm.ENTERPRISE_MANAGE)
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=part)
     part.delete()
 
@@ -235,7 +227,7 @@ def _employee_clean(
 @transaction.atomic
 def employee_register(*, actor: Actor, enterprise: Enterprise, data: EmployeeInput) -> Employee:
     """Open a file for a person in an enterprise."""
-    _own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
     clean = _employee_clean(data, enterprise=enterprise, exclude_pk=None)
     employee = Employee.objects.create(
         community_id=enterprise.community_id, enterprise=enterprise, **clean
@@ -257,7 +249,7 @@ def _comparable(value: Any) -> Any:
 @transaction.atomic
 def employee_update(*, actor: Actor, employee: Employee, data: EmployeeInput) -> Employee:
     """Change a person's file; the changed fields go to the timeline and the audit log."""
-    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
     clean = _employee_clean(data, enterprise=employee.enterprise, exclude_pk=employee.pk)
     changed = [f for f, v in clean.items() if _comparable(getattr(employee, f)) != _comparable(v)]
     if not changed:
@@ -292,7 +284,7 @@ def travel_add(
     date_to: dt.date | None,
     means: str,
 ) -> TravelRecord:
-    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
     if date_to is not None and date_to < date_from:
         raise ServiceError(_("The end date is before the start date."), field="date_to")
     if means not in TravelRecord.Means.values:
@@ -315,7 +307,7 @@ REVEALABLE = {"id_number": mask_id_number, "mobile": mask_phone}
 
 def employee_edit_opened(*, actor: Actor, employee: Employee, request: Any = None) -> None:
     """The edit form shows the ID number and phone in full: that read is audited too."""
-    _own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, employee.enterprise, Perm.EMPLOYEE_MANAGE)
     actor.check(Perm.PERSONAL_DATA_REVEAL)
     audit_record(
         actor=actor,
@@ -332,7 +324,7 @@ def personal_data_reveal(
     *, actor: Actor, employee: Employee, field: str, request: Any = None
 ) -> str:
     """The unmasked value of one field, for a role that needs it; every reveal is audited."""
-    _own_enterprise(actor, employee.enterprise, Perm.PERSONAL_DATA_REVEAL)
+    require_own_enterprise(actor, employee.enterprise, Perm.PERSONAL_DATA_REVEAL)
     if field not in REVEALABLE:
         raise ServiceError(_("This field cannot be revealed."), field=field)
     audit_record(
@@ -355,7 +347,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 @transaction.atomic
 def roster_import_create(*, actor: Actor, enterprise: Enterprise, upload: Any) -> RosterImport:
     """Keep an uploaded roster under var/media/imports and open its import record."""
-    _own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, enterprise, Perm.EMPLOYEE_MANAGE)
     original = Path(str(upload.name)).name[:200] or "roster"
     if Path(original).suffix.lower() not in IMPORT_SUFFIXES:
         raise ServiceError(
@@ -389,7 +381,7 @@ def roster_import_check(
     *, actor: Actor, roster_import: RosterImport, header_row: int, mapping: dict[str, str]
 ) -> Job:
     """Confirm the column mapping and check every row on the worker (nothing written yet)."""
-    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
     if roster_import.status not in (RosterImport.Status.UPLOADED, RosterImport.Status.PREVIEWED):
         raise ServiceError(_("This import has already run."), code="conflict")
     from workgate.registry.importing.columns import REQUIRED
@@ -429,7 +421,7 @@ def roster_import_check(
 @transaction.atomic
 def roster_import_start(*, actor: Actor, roster_import: RosterImport, policy: str) -> Job:
     """Write the checked roster on the worker, under the chosen policy."""
-    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
     if roster_import.status != RosterImport.Status.PREVIEWED:
         raise ServiceError(_("Check the file before importing it."), code="conflict")
     if policy not in RosterImport.Policy.values:
@@ -530,7 +522,7 @@ def roster_import_report_read(
     *, actor: Actor, roster_import: RosterImport, request: Any = None
 ) -> None:
     """The error report holds the bad rows as uploaded (unmasked): downloading it is an export."""
-    _own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
+    require_own_enterprise(actor, roster_import.enterprise, Perm.EMPLOYEE_MANAGE)
     if not roster_import.report_file:
         from django.http import Http404
 

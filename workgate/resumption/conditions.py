@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from workgate.core.models import Enterprise, Membership, Role
 from workgate.registry.models import Employee, Shift
-from workgate.resumption.models import Condition, ConditionEntry, Evidence, Indicator
+from workgate.resumption.models import Condition, ConditionEntry, Evidence, Indicator, Pillar
 from workgate.resumption.models import ResumptionSettings as Settings
 
 # How recently a self-declaration counts as having reached the person.
@@ -80,12 +81,7 @@ class Judgement:
         return [r for r in self.results if r.mandatory and not r.met]
 
     def by_pillar(self) -> list[tuple[str, str, list[Result]]]:
-        from workgate.resumption.models import Pillar
-
-        groups: dict[str, list[Result]] = defaultdict(list)
-        for r in self.results:
-            groups[r.condition.pillar].append(r)
-        return [(p, str(label), groups[p]) for p, label in Pillar.choices if groups.get(p)]
+        return by_pillar(self.results, lambda r: r.condition.pillar)
 
     def snapshot(self) -> list[dict[str, Any]]:
         """What is kept on an application when it is submitted."""
@@ -101,6 +97,16 @@ class Judgement:
             }
             for r in self.results
         ]
+
+
+def by_pillar[T](
+    items: Iterable[T], pillar_of: Callable[[T], str]
+) -> list[tuple[str, str, list[T]]]:
+    """(pillar, its label, its items) in the four pillars' order, empty pillars left out."""
+    groups: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        groups[pillar_of(item)].append(item)
+    return [(p, str(label), groups[p]) for p, label in Pillar.choices if groups.get(p)]
 
 
 def active_conditions(community_id: int) -> list[Condition]:

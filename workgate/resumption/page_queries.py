@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
 
 from workgate.core.access import Actor, scope
 from workgate.core.models import Enterprise, Membership, Role, User
@@ -21,7 +20,6 @@ from workgate.resumption.models import (
     ConditionEntry,
     Evidence,
     Indicator,
-    Pillar,
     StatusChange,
 )
 
@@ -36,13 +34,6 @@ ENTRY_KIND = {
     Indicator.ISOLATION_ROOM: "text",
     Indicator.CONFIRMED: "confirm",
 }
-
-
-def local_today(community_id: int) -> dt.date:
-    from workgate.health.rules import settings_for as health_settings
-
-    _hs, tz = health_settings(community_id)
-    return timezone.localdate(timezone=tz)
 
 
 @dataclass(slots=True)
@@ -95,13 +86,16 @@ def enterprise_page(enterprise: Enterprise) -> EnterprisePage:
     evidence: dict[int, list[Evidence]] = defaultdict(list)
     for ev in Evidence.objects.filter(enterprise=enterprise, condition_id__in=ids):
         evidence[ev.condition_id].append(ev)
-    rows: dict[str, list[ConditionRow]] = defaultdict(list)
-    for r in judgement.results:
-        c = r.condition
-        rows[c.pillar].append(
-            ConditionRow(r, entries.get(c.pk), evidence.get(c.pk, []), ENTRY_KIND.get(c.indicator))
+    rows = [
+        ConditionRow(
+            r,
+            entries.get(r.condition.pk),
+            evidence.get(r.condition.pk, []),
+            ENTRY_KIND.get(r.condition.indicator),
         )
-    pillars = [(p, str(label), rows[p]) for p, label in Pillar.choices if rows.get(p)]
+        for r in judgement.results
+    ]
+    pillars = rules.by_pillar(rows, lambda row: row.condition.pillar)
     app = current_application(enterprise)
     steps = application_steps(app) if app else []
     history = list(StatusChange.objects.filter(enterprise=enterprise).order_by("-at", "-id")[:20])
@@ -177,7 +171,4 @@ def staff_of(community_id: int) -> list[User]:
 
 
 def conditions_by_pillar(community_id: int) -> list[tuple[str, str, list[Condition]]]:
-    groups: dict[str, list[Condition]] = defaultdict(list)
-    for c in Condition.objects.filter(community_id=community_id):
-        groups[c.pillar].append(c)
-    return [(p, str(label), groups[p]) for p, label in Pillar.choices if groups.get(p)]
+    return rules.by_pillar(Condition.objects.filter(community_id=community_id), lambda c: c.pillar)

@@ -121,16 +121,13 @@ def dashboard(actor: Actor, today: dt.date, first: dt.date | None = None) -> Das
         batch__community_id=cid, batch__date__lte=last
     ).values_list("batch__date", "enterprise_id"):
         planned[max(day, first)].add(ent)
-    statuses = status_on(cid, days)
+    eve = first - dt.timedelta(days=1)
+    statuses = status_on(cid, [eve, *days])
     duty = on_duty_by_day(cid, first, min(last, today))
 
     out: list[Day] = []
     seen: set[int] = set()
-    before: set[int] = {
-        e for e, s in status_on(cid, [first - dt.timedelta(days=1)])[
-            first - dt.timedelta(days=1)
-        ].items() if s == Status.RESUMED
-    }  # fmt: skip
+    before = {e for e, s in statuses[eve].items() if s == Status.RESUMED}
     for day in days:
         seen |= planned.get(day, set())
         at_work = {e for e, s in statuses[day].items() if s == Status.RESUMED}

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workgate.core.access import Actor, Perm
+from workgate.core.access import Actor, Perm, require_own_enterprise
 from workgate.core.audit import audit_record
 from workgate.core.models import AuditEntry, Enterprise, Membership, Role, User
 from workgate.core.notify import notify, recipients
@@ -172,14 +172,6 @@ def condition_save(*, actor: Actor, condition: Condition | None, data: dict[str,
 # --- What the enterprise enters -------------------------------------------------------------
 
 
-def _own(actor: Actor, enterprise: Enterprise, perm: Perm) -> None:
-    actor.check(perm)
-    if enterprise.community_id != actor.community_id:
-        raise PermissionDenied
-    if not actor.community_wide and enterprise.pk != actor.enterprise_id:
-        raise PermissionDenied
-
-
 def _count(raw: Any, field: str = "value") -> int | None:
     """A whole number of things from what a tired clerk typed: "1,200", "１２００", " 35 "."""
     if raw is None:
@@ -212,7 +204,7 @@ def entry_save(
     text: str | None = None,
     confirmed: bool | None = None,
 ) -> ConditionEntry:
-    _own(actor, enterprise, Perm.RESUMPTION_PREPARE)
+    require_own_enterprise(actor, enterprise, Perm.RESUMPTION_PREPARE)
     if condition.community_id != enterprise.community_id:
         raise PermissionDenied
     number = _count(value)
@@ -243,7 +235,7 @@ def evidence_add(
     *, actor: Actor, enterprise: Enterprise, condition: Condition, upload: IO[bytes], kind: str
 ) -> Evidence:
     """Keep a photo or a document for a condition (checked for what it really is)."""
-    _own(actor, enterprise, Perm.RESUMPTION_PREPARE)
+    require_own_enterprise(actor, enterprise, Perm.RESUMPTION_PREPARE)
     if condition.community_id != enterprise.community_id:
         raise PermissionDenied
     max_mb = settings_for(enterprise.community_id).photo_max_mb
@@ -277,7 +269,7 @@ def evidence_add(
 
 
 def evidence_delete(*, actor: Actor, evidence: Evidence) -> None:
-    _own(actor, evidence.enterprise, Perm.RESUMPTION_PREPARE)
+    require_own_enterprise(actor, evidence.enterprise, Perm.RESUMPTION_PREPARE)
     with transaction.atomic():
         audit_record(actor=actor, action=AuditEntry.Action.DELETE, obj=evidence)
         path = evidence.path
@@ -337,7 +329,7 @@ def _locked(enterprise: Enterprise) -> Enterprise:
 
 def enterprise_suspend(*, actor: Actor, enterprise: Enterprise, reason: str) -> Enterprise:
     """Stop an enterprise's work (after a confirmed case, say): staff only, with a reason."""
-    _own(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
+    require_own_enterprise(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ServiceError(_("Give the reason for the suspension."), field="reason")
@@ -356,7 +348,7 @@ def enterprise_suspend(*, actor: Actor, enterprise: Enterprise, reason: str) -> 
 
 
 def enterprise_lift_suspension(*, actor: Actor, enterprise: Enterprise, reason: str) -> Enterprise:
-    _own(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
+    require_own_enterprise(actor, enterprise, Perm.ENTERPRISE_SUSPEND)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ServiceError(_("Say why work may start again."), field="reason")
@@ -375,7 +367,7 @@ def enterprise_mark_resumed(
 ) -> Enterprise:
     """An approved enterprise has started work (the officer says so, or the first gate checks
     on or after the planned date show it)."""
-    _own(actor, enterprise, Perm.RESUMPTION_PREPARE)
+    require_own_enterprise(actor, enterprise, Perm.RESUMPTION_PREPARE)
     with transaction.atomic():
         enterprise = _locked(enterprise)
         if enterprise.status == Status.RESUMED:
@@ -460,7 +452,7 @@ def application_save(
     application: Application | None = None,
 ) -> Application:
     """Create the enterprise's draft, or change a draft or returned application."""
-    _own(actor, enterprise, Perm.RESUMPTION_APPLY)
+    require_own_enterprise(actor, enterprise, Perm.RESUMPTION_APPLY)
     today = local_today(enterprise.community_id)
     day = _planned_date(data.planned_date, today)
     plan = (data.plan or "").strip()
@@ -603,7 +595,7 @@ def application_submit(
     *, actor: Actor, application: Application, justifications: dict[str, str] | None = None
 ) -> Application:
     """Submit (or resubmit) for review. A failing mandatory condition needs a justification."""
-    _own(actor, application.enterprise, Perm.RESUMPTION_APPLY)
+    require_own_enterprise(actor, application.enterprise, Perm.RESUMPTION_APPLY)
     justifications = {str(k): (v or "").strip() for k, v in (justifications or {}).items()}
     with transaction.atomic():
         app = _app(application)
@@ -675,7 +667,7 @@ def application_submit(
 
 
 def application_withdraw(*, actor: Actor, application: Application, note: str = "") -> Application:
-    _own(actor, application.enterprise, Perm.RESUMPTION_APPLY)
+    require_own_enterprise(actor, application.enterprise, Perm.RESUMPTION_APPLY)
     with transaction.atomic():
         app = _app(application)
         if app.state not in (State.DRAFT, State.SUBMITTED, State.RETURNED):

@@ -4,19 +4,17 @@ forms to enter figures and upload evidence, the application with its steps, and 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workgate.core.access import Actor, Perm, actor_of, fetch, require
-from workgate.core.files import media_download
+from workgate.core.files import media_download, media_inline
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
 from workgate.resumption import page_queries as pq
@@ -25,17 +23,6 @@ from workgate.resumption.models import Application, Condition, Evidence
 
 State = Application.State
 EDITABLE = (State.DRAFT, State.RETURNED)
-
-
-def inline_file(relative: str, content_type: str = "image/jpeg") -> FileResponse:
-    """A stored photo shown in the page (not downloaded); 404 if it escapes or is gone."""
-    media = Path(settings.MEDIA_ROOT).resolve()
-    target = (media / relative).resolve()
-    if not relative or media not in target.parents or not target.is_file():
-        raise Http404
-    response = FileResponse(target.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _enterprise(actor: Actor, pk: int, perm: Perm = Perm.RESUMPTION_VIEW) -> Enterprise:
@@ -105,7 +92,7 @@ def _render(
             "planned_value": posted.get("planned_date")
             or (form_app.planned_date.isoformat() if form_app else ""),
             "plan_value": posted.get("plan", form_app.plan if form_app else ""),
-            "today": pq.local_today(enterprise.community_id),
+            "today": services.local_today(enterprise.community_id),
             "justify_rows": justify_rows,
             "errors": errors,
             "posted": posted,
@@ -230,7 +217,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = fetch(actor_of(request), Evidence.objects.all(), Perm.RESUMPTION_VIEW, pk=pk)
     if evidence.kind == Evidence.Kind.PHOTO:
-        return inline_file(evidence.path)
+        return media_inline(evidence.path)
     return media_download(evidence.path, evidence.original_name)
 
 

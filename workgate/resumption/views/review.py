@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workgate.core.access import Actor, Perm, actor_of, fetch, require
-from workgate.core.files import media_download
+from workgate.core.files import media_download, media_inline
 from workgate.core.models import User
 from workgate.core.services import ServiceError
 from workgate.resumption import conditions as rules
@@ -30,7 +30,6 @@ from workgate.resumption.models import (
     Pillar,
     StepPhoto,
 )
-from workgate.resumption.views.enterprise import inline_file
 
 State = Application.State
 Action = ApplicationStep.Action
@@ -49,7 +48,7 @@ def _tab_label(key: str) -> str:
 @require(Perm.RESUMPTION_VIEW)
 def application_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    today = pq.local_today(actor.community_id)
+    today = services.local_today(actor.community_id)
     show = request.GET.get("show", "open")
     if show not in pq.QUEUE_TABS:
         show = "open"
@@ -87,7 +86,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
-    today = pq.local_today(app.community_id)
+    today = services.local_today(app.community_id)
     can_review = actor.can(Perm.RESUMPTION_REVIEW)
     steps_allowed = [
         action
@@ -275,7 +274,7 @@ def plan_file(request: HttpRequest, pk: int) -> HttpResponse:
     if not app.plan_path:
         raise Http404
     if app.plan_path.endswith(".jpg"):
-        return inline_file(app.plan_path)
+        return media_inline(app.plan_path)
     return media_download(app.plan_path, app.plan_name or None)
 
 
@@ -285,7 +284,7 @@ def survey_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     photo = StepPhoto.objects.filter(pk=photo_pk, step__application=app).first()
     if photo is None:
         raise Http404
-    return inline_file(photo.path)
+    return media_inline(photo.path)
 
 
 # --- Conditions and settings ----------------------------------------------------------------
