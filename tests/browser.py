@@ -71,3 +71,35 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serialises_requests_on_sqlite() -> Iterator[None]:
+    """The live server answers in threads, and on SQLite's in-memory test database they all
+    share the test's one connection: two requests at once (a page's photos, say) can break it
+    ("bad parameter or other API misuse"). There, requests are served one at a time; browsers
+    still open connections in parallel. PostgreSQL gives each thread its own connection."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    class SerialServer(ThreadedWSGIServer):
+        def set_app(self, application):
+            lock = threading.Lock()
+
+            def serial(environ, start_response):
+                with lock:
+                    return application(environ, start_response)
+
+            super().set_app(serial)
+
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = SerialServer
+    yield
+    LiveServerThread.server_class = original
