@@ -126,6 +126,7 @@ def _register_routers() -> None:
     from workgate.resumption.api import router as resumption_router
     from workgate.resumption.progress_api import router as progress_router
     from workgate.screening.api import router as screening_router
+    from workgate.supplies.api import router as supplies_router
 
     api.add_router("", core_router)
     api.add_router("", registry_router)
@@ -133,6 +134,7 @@ def _register_routers() -> None:
     api.add_router("", health_router)
     api.add_router("", resumption_router)
     api.add_router("", progress_router)
+    api.add_router("", supplies_router)
 
 
 _register_routers()

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "workgate.screening",
     "workgate.health",
     "workgate.resumption",
+    "workgate.supplies",
 ]
 
 MIDDLEWARE = [

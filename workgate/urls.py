@@ -13,6 +13,7 @@ urlpatterns = [
     path("screening/", include("workgate.screening.urls")),
     path("health/", include("workgate.health.urls")),
     path("resumption/", include("workgate.resumption.urls")),
+    path("supplies/", include("workgate.supplies.urls")),
     path("", include("workgate.core.urls")),
 ]
 

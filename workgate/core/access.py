@@ -64,6 +64,18 @@ class Perm(StrEnum):
     RESUMPTION_DASHBOARD = "resumption.dashboard"
     RESUMPTION_REPORT = "resumption.report"
     ENTERPRISE_SUSPEND = "enterprise.suspend"
+    SUPPLIES_VIEW = "supplies.view"
+    STOCK_MANAGE = "supplies.stock"
+    NEED_POST = "supplies.need"
+    SUPPLIES_CONFIGURE = "supplies.configure"
+    SUPPLIER_VIEW = "supplies.supplier_view"
+    SUPPLIER_MANAGE = "supplies.supplier_manage"
+    OFFER_MANAGE = "supplies.offer"
+    ALLOCATION_VIEW = "supplies.allocation_view"
+    ALLOCATION_RUN = "supplies.allocation_run"
+    ORDER_VIEW = "supplies.order_view"
+    ORDER_CONFIRM = "supplies.order_confirm"
+    ORDER_RECEIVE = "supplies.order_receive"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -111,6 +123,21 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.RESUMPTION_DASHBOARD: frozenset({Role.LEADER, Role.STAFF}),
     Perm.RESUMPTION_REPORT: frozenset({Role.LEADER, Role.STAFF}),
     Perm.ENTERPRISE_SUSPEND: frozenset({Role.STAFF}),
+    # Supplies: officers keep their stock and post needs; staff keep the reserve and the
+    # catalogue and run the supermarket's allocation; suppliers keep their own offers and
+    # confirm their orders; the leader follows days of supply across the community.
+    Perm.SUPPLIES_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.STOCK_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.NEED_POST: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.SUPPLIES_CONFIGURE: frozenset({Role.STAFF}),
+    Perm.SUPPLIER_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.SUPPLIER}),
+    Perm.SUPPLIER_MANAGE: frozenset({Role.STAFF}),
+    Perm.OFFER_MANAGE: frozenset({Role.STAFF, Role.SUPPLIER}),
+    Perm.ALLOCATION_VIEW: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.ALLOCATION_RUN: frozenset({Role.STAFF}),
+    Perm.ORDER_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER, Role.SUPPLIER}),
+    Perm.ORDER_CONFIRM: frozenset({Role.STAFF, Role.SUPPLIER}),
+    Perm.ORDER_RECEIVE: frozenset({Role.STAFF, Role.OFFICER}),
 }
 
 
@@ -176,7 +203,8 @@ def scope[M: models.Model](actor: Actor, queryset: models.QuerySet[M]) -> models
 
     The model names its tenant fields with `tenant_community` and `tenant_enterprise`
     (paths in the ORM's double-underscore syntax). A model without `tenant_enterprise` is
-    community-level: enterprise roles see none of it.
+    community-level: enterprise roles see none of it. A supplier's accounts see the rows whose
+    `tenant_supplier_accounts` path reaches them, and nothing else.
     """
     model = queryset.model
     community_path = getattr(model, "tenant_community", None)
@@ -185,6 +213,11 @@ def scope[M: models.Model](actor: Actor, queryset: models.QuerySet[M]) -> models
     queryset = queryset.filter(**{community_path: actor.community_id})
     if actor.community_wide:
         return queryset
+    if actor.role == Role.SUPPLIER:
+        supplier_path = getattr(model, "tenant_supplier_accounts", None)
+        if supplier_path is None or actor.user is None:
+            return queryset.none()
+        return queryset.filter(**{supplier_path: actor.user.pk})
     enterprise_path = getattr(model, "tenant_enterprise", None)
     if enterprise_path is None or actor.enterprise_id is None:
         return queryset.none()

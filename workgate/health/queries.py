@@ -146,6 +146,37 @@ def masks_issued_total(*, enterprise_id: int, day: dt.date) -> int:
     return int(total["n"])
 
 
+def masks_issued_by_day(
+    *, community_id: int, first: dt.date, last: dt.date
+) -> dict[tuple[int, dt.date], int]:
+    """Masks handed out per (enterprise, day) over a span: what supplies draws from stock."""
+    rows = (
+        Check.objects.filter(
+            community_id=community_id, taken_on__gte=first, taken_on__lte=last, masks_issued__gt=0
+        )
+        .values_list("enterprise_id", "taken_on")
+        .annotate(n=Sum("masks_issued"))
+        .order_by()
+    )
+    return {(ent, day): int(n) for ent, day, n in rows}
+
+
+def on_duty_counts(community_id: int) -> dict[int, int]:
+    """People on duty per enterprise (the same rule as `on_duty`), for the whole community."""
+    rows = (
+        Employee.objects.filter(
+            enterprise__community_id=community_id,
+            job_status=Employee.JobStatus.ACTIVE,
+            quarantine_status=Employee.Quarantine.NONE,
+            enterprise__status=Enterprise.Status.RESUMED,
+        )
+        .values_list("enterprise_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
 @dataclass
 class CheckRow:
     taken_at: dt.datetime

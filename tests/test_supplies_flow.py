@@ -1,0 +1,109 @@
+"""The supermarket end to end through the services: a need, an offer, the optimal allocation
+explained, orders issued, the supplier confirms, the enterprise receives and its stock rises."""
+
+from __future__ import annotations
+
+import pytest
+
+from workgate.core.access import Actor
+from workgate.core.models import Membership
+from workgate.core.services import ServiceError
+from workgate.supplies import services
+from workgate.supplies.explain import describe
+from workgate.supplies.models import LedgerEntry, Order, Stock
+
+
+def actor(world, persona: str) -> Actor:
+    m = Membership.objects.get(user=world.users[persona])
+    return Actor.from_membership(m)
+
+
+@pytest.fixture
+def market(world):
+    staff = actor(world, "staff")
+    mats = {m.code: m for m in services.ensure_catalogue(world.community.pk)}
+    north = services.save_area(staff, "北区")
+    services.assign_area(staff, world.enterprise_a, north)
+    services.assign_area(staff, world.enterprise_b, north)
+    sup = services.save_supplier(
+        staff,
+        None,
+        {
+            "name": "宁波康护医疗用品有限公司",
+            "credit_code": "91330206MA2AFUBX4E",
+            "contact_name": "钱经理",
+            "contact_phone": "138 5740 1234",
+        },
+        areas=[north],
+    )
+    sup.accounts.add(world.users["supplier"])
+    return staff, mats, sup
+
+
+def test_need_to_stock(world, market):
+    staff, mats, sup = market
+    officer = actor(world, "officer_a")
+    supplier = actor(world, "supplier")
+    mask = mats["mask-medical"]
+    offer = services.save_offer(
+        supplier,
+        sup,
+        None,
+        {
+            "material": mask,
+            "quantity": "5,000",
+            "unit_price": "0.80",
+            "min_order": "1000",
+            "lead_days": 1,
+        },
+    )
+    need = services.post_need(officer, world.enterprise_a, mask, "２０００")
+    assert need.quantity == 2000
+    run = services.run_allocation(staff)
+    assert run.optimal
+    line = run.lines.get()
+    assert (line.need_id, line.offer_id, line.quantity) == (need.pk, offer.pk, 2000)
+    text = " ".join(describe(line.why, sup.name))
+    assert "宁波康护" in text and "met in full" in text
+    [order] = services.issue_orders(staff, run)
+    offer.refresh_from_db()
+    assert offer.quantity == 3000
+    with pytest.raises(ServiceError, match="not confirmed"):
+        services.receive(officer, order, 500)
+    services.confirm_order(supplier, order)
+    with pytest.raises(ServiceError, match="more than is still to come"):
+        services.receive(officer, order, 2500)
+    services.receive(officer, order, 1500)
+    services.receive(officer, order, 500)
+    order.refresh_from_db()
+    assert order.state == Order.State.DELIVERED
+    stock = Stock.objects.get(holder__enterprise=world.enterprise_a, material=mask)
+    assert stock.quantity == 2000
+    assert (
+        sum(LedgerEntry.objects.filter(holder=stock.holder).values_list("quantity", flat=True))
+        == 2000
+    )
+
+
+def test_stale_offer_refused(world, market):
+    staff, mats, sup = market
+    supplier = actor(world, "supplier")
+    mask = mats["mask-medical"]
+    offer = services.save_offer(
+        supplier, sup, None, {"material": mask, "quantity": 5000, "unit_price": "0.80"}
+    )
+    services.post_need(actor(world, "officer_a"), world.enterprise_a, mask, 100)
+    run = services.run_allocation(staff)
+    services.save_offer(supplier, sup, offer, {"unit_price": "1.20"})
+    with pytest.raises(ServiceError, match="changed after the allocation"):
+        services.issue_orders(staff, run)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["2.5", "-3", "ten", "", 0])
+def test_bad_counts(world, market, value):
+    _staff, mats, _sup = market
+    with pytest.raises(ServiceError):
+        services.post_need(
+            actor(world, "officer_a"), world.enterprise_a, mats["mask-medical"], value
+        )

@@ -1,0 +1,5 @@
+"""The supplies API (placeholder until the endpoints land)."""
+
+from ninja import Router
+
+router = Router(tags=["supplies"])

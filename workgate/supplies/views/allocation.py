@@ -1,0 +1,3 @@
+"""Pages of supplies: allocation (placeholder until the pages land)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of supplies: catalogue (placeholder until the pages land)."""
+
+urlpatterns: list = []

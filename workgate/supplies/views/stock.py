@@ -1,0 +1,3 @@
+"""Pages of supplies: stock (placeholder until the pages land)."""
+
+urlpatterns: list = []

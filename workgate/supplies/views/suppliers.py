@@ -1,0 +1,3 @@
+"""Pages of supplies: suppliers (placeholder until the pages land)."""
+
+urlpatterns: list = []
