@@ -167,6 +167,10 @@ class _Facts:
     shift_starts: dict[int, int]
     entries: dict[tuple[int, int], ConditionEntry]
     evidence: dict[tuple[int, int], dict[str, int]]
+    # Stock from the supplies ledger, for enterprises that keep one: it replaces the figure
+    # entered by hand (the ledger moves with receipts and the gate's masks; a form does not).
+    ledger_masks: dict[int, int]
+    ledger_thermometers: dict[int, int]
 
 
 def _facts(community_id: int, enterprise_ids: list[int] | None, conditions: list[Condition]):
@@ -214,7 +218,16 @@ def _facts(community_id: int, enterprise_ids: list[int] | None, conditions: list
         .order_by()
     ):
         evidence[(ent, cond)][kind] = n
+    from workgate.supplies.models import Category
+    from workgate.supplies.queries import category_stock
+
     return _Facts(
+        ledger_masks=category_stock(community_id, enterprise_ids, Category.MASK)
+        if Indicator.MASK_DAYS in kinds
+        else {},
+        ledger_thermometers=category_stock(community_id, enterprise_ids, Category.THERMOMETER)
+        if Indicator.THERMOMETERS_PER_GATE in kinds
+        else {},
         settings=settings_for(community_id),
         returning=returning_counts(community_id, enterprise_ids),
         gates=gates,
@@ -273,16 +286,19 @@ def _judge(c: Condition, ent: int, f: _Facts) -> Result:
             r = share(min(entry.value, ret.total), _("have been trained"))
             r.source = "entered"
     elif kind == Indicator.MASK_DAYS:
-        r.source = "entered"
-        if entry is None or entry.value is None:
+        masks = f.ledger_masks.get(ent)
+        r.source = "entered" if masks is None else "auto"
+        if masks is None and entry is not None:
+            masks = entry.value
+        if masks is None:
             r.reason = _("Enter the masks in stock.")
         elif not ret.total:
-            r.value = _("%(n)s masks") % {"n": entry.value}
-            r.met = entry.value > 0
+            r.value = _("%(n)s masks") % {"n": masks}
+            r.met = masks > 0
             r.reason = "" if r.met else _("No masks in stock.")
         else:
             daily = ret.total * f.settings.masks_per_person_day
-            days = (Decimal(entry.value) / daily).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+            days = (Decimal(masks) / daily).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
             r.value = _("%(days)s days") % {"days": _num(days)}
             r.met = days >= threshold
             if not r.met:
@@ -290,27 +306,30 @@ def _judge(c: Condition, ent: int, f: _Facts) -> Result:
                     "%(masks)s masks last %(days)s days for %(people)s people at %(per)s a day; "
                     "at least %(min)s days needed."
                 ) % {
-                    "masks": entry.value,
+                    "masks": masks,
                     "days": _num(days),
                     "people": ret.total,
                     "per": f.settings.masks_per_person_day,
                     "min": _num(threshold),
                 }
     elif kind == Indicator.THERMOMETERS_PER_GATE:
-        r.source = "entered"
+        count = f.ledger_thermometers.get(ent)
+        r.source = "entered" if count is None else "auto"
+        if count is None and entry is not None:
+            count = entry.value
         gates = f.gates.get(ent, 0)
         if not gates:
             r.reason = _("No gate is registered yet: add the enterprise's gates first.")
-        elif entry is None or entry.value is None:
+        elif count is None:
             r.reason = _("Enter how many thermometers the gates have.")
         else:
-            per = (Decimal(entry.value) / gates).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+            per = (Decimal(count) / gates).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
             r.value = _("%(per)s per gate") % {"per": _num(per)}
             r.met = per >= threshold
             if not r.met:
                 r.reason = _(
                     "%(n)s thermometers for %(gates)s gates; at least %(min)s per gate needed."
-                ) % {"n": entry.value, "gates": gates, "min": _num(threshold)}
+                ) % {"n": count, "gates": gates, "min": _num(threshold)}
     elif kind == Indicator.ISOLATION_ROOM:
         r.source = "entered"
         if entry is None or not entry.text:

@@ -162,6 +162,26 @@ def reserve_stock(community_id: int) -> dict[int, int]:
     return dict(Stock.objects.filter(holder=reserve).values_list("material_id", "quantity"))
 
 
+def category_stock(
+    community_id: int, enterprise_ids: list[int] | None, category: str
+) -> dict[int, int]:
+    """Units in stock per enterprise of every material in a category (all masks, all
+    thermometers), for the enterprises whose ledger holds that category at all."""
+    rows = Stock.objects.filter(
+        holder__community_id=community_id,
+        holder__enterprise__isnull=False,
+        material__category=category,
+    )
+    if enterprise_ids is not None:
+        rows = rows.filter(holder__enterprise_id__in=enterprise_ids)
+    return {
+        ent: max(int(total), 0)
+        for ent, total in rows.values_list("holder__enterprise_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+
+
 def proposals(actor: Actor, enterprise: Enterprise) -> list[dict[str, Any]]:
     """Needs the system proposes from days of supply: enough to cover `cover_days` for
     consumables, the target count for durables, less stock and what is already asked for."""
