@@ -1347,3 +1347,118 @@ def shortages_notify(community_id: int) -> int:
             enterprise_id=s.enterprise_id,
         )
     return sent
+
+
+# --- Supplier pages: accounts and certifications (added with the supermarket pages) ---------
+
+CERT_MAX_MB = 10
+
+
+@transaction.atomic
+def link_supplier_account(
+    actor: Actor, supplier: Supplier, user: Any, *, link: bool = True
+) -> None:
+    """Let a supplier-role account of the community keep this supplier's offers (or stop)."""
+    from workgate.core.models import Membership
+
+    actor.check(Perm.SUPPLIER_MANAGE)
+    if supplier.community_id != actor.community_id:
+        raise PermissionDenied
+    if link:
+        if (
+            user is None
+            or not Membership.objects.filter(
+                user=user, community_id=actor.community_id, role=Role.SUPPLIER, is_active=True
+            ).exists()
+        ):
+            raise ServiceError(_("Choose an account with the supplier role."), field="account")
+        supplier.accounts.add(user)
+    else:
+        supplier.accounts.remove(user)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=supplier,
+        detail={"account": user.get_username() if user else "", "linked": link},
+        community_id=actor.community_id,
+    )
+
+
+def _certificate_bytes(upload: Any) -> tuple[bytes, str, str]:
+    """A PDF as it is, or a JPEG/PNG re-encoded (which drops EXIF and anything hidden in it);
+    anything else is refused by what it is, not what its name says."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    name = Path(getattr(upload, "name", "") or "file").name[:200]
+    limit = CERT_MAX_MB * 1024 * 1024
+    size = getattr(upload, "size", None)
+    data = b"" if size is not None and size > limit else upload.read(limit + 1)
+    if (size is not None and size > limit) or len(data) > limit:
+        raise ServiceError(
+            _("“%(name)s” is larger than %(max)s MB; files up to %(max)s MB are accepted.")
+            % {"name": name, "max": CERT_MAX_MB},
+            field="file",
+        )
+    if not data:
+        raise ServiceError(_("Choose the file to upload."), field="file")
+    if data.startswith(b"%PDF-"):
+        return data, "application/pdf", "pdf"
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format
+            if fmt not in ("JPEG", "PNG"):
+                raise UnidentifiedImageError(fmt)
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            out = io.BytesIO()
+            if fmt == "PNG":
+                img.save(out, "PNG", optimize=True)
+            else:
+                img.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ServiceError(
+            _("“%(name)s” is not a PDF, JPEG or PNG file.") % {"name": name}, field="file"
+        ) from None
+    if fmt == "PNG":
+        return out.getvalue(), "image/png", "png"
+    return out.getvalue(), "image/jpeg", "jpg"
+
+
+@transaction.atomic
+def add_certification(actor: Actor, supplier: Supplier, title: str, upload: Any) -> Any:
+    """Keep a licence or certificate of the supplier (PDF, JPEG or PNG up to 10 MB)."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from workgate.supplies.models import Certification
+
+    _check_supplier(actor, supplier)
+    title = normalise_text(title or "")
+    if not title:
+        raise ServiceError(_("Enter what the document is, e.g. business licence."), field="title")
+    if upload is None:
+        raise ServiceError(_("Choose the file to upload."), field="file")
+    data, content_type, ext = _certificate_bytes(upload)
+    cert = Certification(
+        supplier=supplier,
+        title=title[:120],
+        content_type=content_type,
+        size=len(data),
+        uploaded_by_label=actor.label,
+    )
+    cert.file.save(f"{uuid.uuid4().hex}.{ext}", ContentFile(data), save=False)
+    cert.save()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=cert,
+        community_id=actor.community_id,
+    )
+    return cert
+
+
+# --- end of the supplier pages' block --------------------------------------------------------
