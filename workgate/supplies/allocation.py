@@ -301,6 +301,10 @@ def _solve_material(
     for n_id, o_id in excluded:
         if n_id in n_ids and (n_id, o_id) not in pins:
             excluded_of[n_id].add(o_id)
+    # A pin fixes its line's quantity: the pinned pair gets nothing more on top of it.
+    for n_id, o_id in pins:
+        if n_id in n_ids and o_id in by_offer:
+            excluded_of[n_id].add(o_id)
     never = 1 << 30
     classes: dict[int | None, list[int]] = defaultdict(list)
     for n in needs:
