@@ -44,25 +44,27 @@ def explain(
         takers[line.offer].append(line.need)
     needs = {n.id: n for n in data.needs}
     offers = {o.id: o for o in data.offers}
+    by_material: dict[int, list[allocation.Offer]] = defaultdict(list)
+    for o in sorted(data.offers, key=lambda o: o.price):
+        by_material[o.material].append(o)
+    # The most urgent need each offer served, for "used up by needs of urgency up to …".
+    top_taker: dict[int, list[float]] = {}
+    for o_id, ns in takers.items():
+        top_taker[o_id] = sorted((needs[n].urgency for n in ns), reverse=True)[:2]
     whys: dict[tuple[int, int], dict[str, Any]] = {}
     for line in result.lines:
         need, offer = needs[line.need], offers[line.offer]
         facts = data.facts.get(line.need, {})
-        cheaper = [
-            o
-            for o in data.offers
-            if o.material == need.material
-            and o.price < offer.price
-            and o.id != offer.id
-            and allocation.eligible(need, o)
-            and (need.id, o.id) not in excluded
-        ]
+        cheaper = []
+        for o in by_material[need.material]:
+            if o.price >= offer.price:
+                break
+            if allocation.eligible(need, o) and (need.id, o.id) not in excluded:
+                cheaper.append(o)
         used_up = [o for o in cheaper if used[o.id] >= o.available]
         under_min = [o for o in cheaper if used[o.id] == 0 and o.min_order > 1]
-        top_rival = max(
-            (needs[n].urgency for o in used_up for n in takers[o.id] if n != need.id),
-            default=None,
-        )
+        rivals = [u for o in used_up for u in top_taker.get(o.id, [])]
+        top_rival = max(rivals, default=None)
         whys[(line.need, line.offer)] = {
             "people": facts.get("people", 0),
             "days": None if facts.get("days") is None else round(facts["days"], 1),
