@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -142,7 +143,8 @@ def material_catalogue(request: HttpRequest) -> Any:
 def material_create(request: HttpRequest, payload: MaterialIn) -> Any:
     actor = actor_of(request)
     services.ensure_catalogue(actor.community_id)
-    return Status(201, services.save_material(actor, None, payload.dict()))
+    material = services.save_material(actor, None, payload.dict())
+    return Status(201, Material.objects.get(pk=material.pk))  # as stored, e.g. 5.00
 
 
 # --- Stock and the ledger -------------------------------------------------------------------
@@ -269,8 +271,9 @@ def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
     ):
         raise ServiceError(_("Choose received, used or counted."), field="kind")
     if payload.enterprise is None:
-        # The reserve for community staff, an officer's own stock otherwise.
-        ent_id = None if actor.community_wide else actor.enterprise_id
+        if not actor.community_wide:
+            raise PermissionDenied("the reserve is kept by community staff")
+        ent_id = None
     else:
         ent_id = _enterprise(actor, payload.enterprise, Perm.STOCK_MANAGE).pk
     material = _material(actor, payload.material)
@@ -586,6 +589,11 @@ class LineOut(Schema):
 class RunDetailOut(RunOut):
     lines: list[LineOut]
 
+    @staticmethod
+    def resolve_lines(obj: AllocationRun) -> list[dict[str, Any]]:
+        lines = obj.lines.select_related("need__enterprise", "offer__supplier")
+        return [_line(ln) for ln in lines.order_by("-urgency", "pk")]
+
 
 def _line(line: AllocationLine) -> dict[str, Any]:
     supplier = line.offer.supplier if line.offer_id else None
@@ -628,14 +636,8 @@ def allocation_run(request: HttpRequest) -> Any:
     return Status(201, _run_detail(actor, run.pk))
 
 
-def _run_detail(actor: Actor, run_id: int) -> dict[str, Any]:
-    run = fetch(actor, AllocationRun.objects.all(), Perm.ALLOCATION_VIEW, pk=run_id)
-    lines = run.lines.select_related("need__enterprise", "offer__supplier").order_by(
-        "-urgency", "pk"
-    )
-    out = RunOut.from_orm(run).dict()
-    out["lines"] = [_line(ln) for ln in lines]
-    return out
+def _run_detail(actor: Actor, run_id: int) -> AllocationRun:
+    return fetch(actor, AllocationRun.objects.all(), Perm.ALLOCATION_VIEW, pk=run_id)
 
 
 @router.get(f"{API}/allocations/{{run_id}}", response=RunDetailOut)
