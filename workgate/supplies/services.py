@@ -1162,7 +1162,7 @@ def issue_orders(actor: Actor, run: AllocationRun) -> list[Order]:
 
 def _lock_order(order: Order) -> Order:
     return (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("material", "supplier", "enterprise")
         .get(pk=order.pk)
     )
