@@ -946,6 +946,7 @@ def run_allocation(actor: Actor) -> AllocationRun:
     from workgate.supplies.explain import explain
 
     whys = explain(data, result, pins, excluded)
+    urgency = {n.id: n.urgency for n in data.needs}
     AllocationLine.objects.bulk_create(
         AllocationLine(
             run=run,
@@ -954,7 +955,7 @@ def run_allocation(actor: Actor) -> AllocationRun:
             offer_version=data.offer_rows[line.offer].version if line.offer > 0 else 0,
             quantity=line.quantity,
             unit_price=data.offer_rows[line.offer].unit_price if line.offer > 0 else Decimal(0),
-            urgency=next(n.urgency for n in data.needs if n.id == line.need),
+            urgency=urgency[line.need],
             pinned=(line.need, line.offer) in pins,
             why=whys.get((line.need, line.offer), {}),
         )
