@@ -64,5 +64,14 @@ def rate(value: float | None) -> str:
 
 
 @register.filter
+def plain(value: Any) -> str:
+    """A decimal without trailing zeros: 0.020 → 0.02, 2.000 → 2."""
+    if value is None:
+        return ""
+    text = f"{value:f}" if hasattr(value, "normalize") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
 def signed(value: int) -> str:
     return f"{value:+,d}"

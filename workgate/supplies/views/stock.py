@@ -27,6 +27,7 @@ MOVEMENT_FIELDS = ("material", "kind", "quantity", "note", "day")
 NEED_FIELDS = ("material", "quantity", "by_date", "note")
 LEDGER_ROWS = 50
 SHORTEST_ROWS = 20
+COMMUNITY_NEEDS_ROWS = 200
 OPEN_STATES = (Need.State.OPEN, Need.State.PARTLY, Need.State.ORDERED)
 
 
@@ -216,7 +217,9 @@ def _render_needs(
         )
         if material_pk is not None:
             rows = rows.filter(material_id=material_pk)
-        context["community_needs"] = list(rows[:500])
+        context["community_needs"] = list(rows[:COMMUNITY_NEEDS_ROWS])
+        context["community_needs_total"] = rows.count()
+        context["community_needs_limit"] = COMMUNITY_NEEDS_ROWS
         context["material_filter"] = material_pk
     return render(request, "supplies/needs.html", context, status=status)
 
@@ -328,7 +331,8 @@ def _render_overview(
     material_pk = _int(request.GET.get("material"))
     if material_pk is not None:
         rows = [s for s in rows if s.material.pk == material_pk]
-    rows.sort(key=lambda s: (s.days, s.enterprise_id, s.material.position))
+    # The fewest days first; among equals, the largest daily use (the biggest gap) first.
+    rows.sort(key=lambda s: (s.days, -(s.burn or 0), s.enterprise_id, s.material.position))
     rows = rows[:SHORTEST_ROWS]
     names = Enterprise.objects.in_bulk([s.enterprise_id for s in rows])
     shortest = [{"supply": s, "enterprise": names.get(s.enterprise_id)} for s in rows]
