@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from workgate.core.access import Actor, Perm
+from workgate.core.models import Role
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,13 @@ class NavItem:
     label: str | Promise
     url_name: str
     perm: Perm
+    # Where a permission spans roles that use different pages (an officer's stock page, the
+    # staff's community overview), the roles the entry is for.
+    roles: frozenset[Role] | None = None
 
+
+_COMMUNITY = frozenset({Role.LEADER, Role.STAFF})
+_ENTERPRISE = frozenset({Role.OFFICER})
 
 NAV: list[NavItem] = [
     NavItem(_("Overview"), "core:home", Perm.DASHBOARD_VIEW),
@@ -38,10 +45,22 @@ NAV: list[NavItem] = [
     NavItem(_("Work resumption"), "resumption:mine", Perm.RESUMPTION_VIEW),
     NavItem(_("Back to work"), "resumption:dashboard", Perm.RESUMPTION_DASHBOARD),
     NavItem(_("Resumption conditions"), "resumption:conditions", Perm.RESUMPTION_CONFIGURE),
+    NavItem(_("Supplies"), "supplies:overview", Perm.SUPPLIES_VIEW, _COMMUNITY),
+    NavItem(_("My materials"), "supplies:stock", Perm.SUPPLIES_VIEW, _ENTERPRISE),
+    NavItem(_("Material needs"), "supplies:needs", Perm.SUPPLIES_VIEW),
+    NavItem(_("Supply-chain supermarket"), "supplies:allocation", Perm.ALLOCATION_VIEW),
+    NavItem(_("Suppliers"), "supplies:suppliers", Perm.SUPPLIER_VIEW, _COMMUNITY),
+    NavItem(_("My offers"), "supplies:my_offers", Perm.OFFER_MANAGE, frozenset({Role.SUPPLIER})),
+    NavItem(_("Material orders"), "supplies:orders", Perm.ORDER_VIEW),
+    NavItem(_("Materials catalogue"), "supplies:catalogue", Perm.SUPPLIES_CONFIGURE),
 ]
 
 
 def nav_for(actor: Actor | None) -> list[NavItem]:
     if actor is None:
         return []
-    return [item for item in NAV if actor.can(item.perm)]
+    return [
+        item
+        for item in NAV
+        if actor.can(item.perm) and (item.roles is None or actor.role in item.roles)
+    ]
