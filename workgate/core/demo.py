@@ -34,6 +34,8 @@ DEMO_EXTENSIONS: list[str] = [
     "workgate.resumption.demo.build",
     "workgate.health.demo.build",
     "workgate.resumption.demo.build_after_health",
+    # Masks handed out at the gates (daily health's checks) are drawn from stock.
+    "workgate.supplies.demo.build",
 ]
 
 DEMO_SLUG = "dagang"
