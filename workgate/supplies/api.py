@@ -65,7 +65,7 @@ def _material(actor: Actor, material_id: int | None, field: str = "material") ->
         else None
     )
     if material is None:
-        raise ServiceError(_("Choose a material from the catalogue."), field=field)
+        raise ServiceError(_("Choose a material."), field=field)
     return material
 
 
