@@ -76,6 +76,7 @@ class Perm(StrEnum):
     ORDER_VIEW = "supplies.order_view"
     ORDER_CONFIRM = "supplies.order_confirm"
     ORDER_RECEIVE = "supplies.order_receive"
+    ORDER_CANCEL = "supplies.order_cancel"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -138,6 +139,7 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.ORDER_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER, Role.SUPPLIER}),
     Perm.ORDER_CONFIRM: frozenset({Role.STAFF, Role.SUPPLIER}),
     Perm.ORDER_RECEIVE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.ORDER_CANCEL: frozenset({Role.STAFF, Role.OFFICER, Role.SUPPLIER}),
 }
 
 

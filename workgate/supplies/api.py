@@ -813,7 +813,7 @@ class CancelIn(Schema):
 
 
 @router.post(f"{API}/orders/{{order_id}}/cancel", response=OrderDetailOut)
-@api_require(Perm.ORDER_VIEW)
+@api_require(Perm.ORDER_CANCEL)
 def order_cancel(request: HttpRequest, order_id: int, payload: CancelIn) -> Any:
     """Cancel what is not yet delivered (either side; the reason is required): it goes back to
     the offer or the reserve, and the need is open for it again."""

@@ -1282,9 +1282,7 @@ def cancel_order(actor: Actor, order: Order, reason: str) -> Order:
     """Cancel what is not yet delivered: it goes back to the offer (or the reserve) and the
     need is open for it again. An order with deliveries is closed short, not cancelled."""
     order = _lock_order(order)
-    _check_order_side(actor, order, Perm.ORDER_VIEW)
-    if actor.role == Role.OFFICER:
-        actor.check(Perm.ORDER_RECEIVE)
+    _check_order_side(actor, order, Perm.ORDER_CANCEL)
     reason = normalise_text(reason or "")
     if len(reason) < 2:
         raise ServiceError(_("Say why the order is cancelled."), field="reason")

@@ -37,7 +37,7 @@ def _actions(actor: Actor, order: Order) -> dict[str, bool]:
         "receive": live
         and actor.can(Perm.ORDER_RECEIVE)
         and (order.from_reserve or order.state != Order.State.ISSUED),
-        "cancel": live and (actor.can(Perm.ORDER_RECEIVE) or actor.can(Perm.ORDER_CONFIRM)),
+        "cancel": live and actor.can(Perm.ORDER_CANCEL),
     }
 
 
@@ -181,7 +181,7 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require(Perm.ORDER_VIEW)
+@require(Perm.ORDER_CANCEL)
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     order = _order(actor, pk)
