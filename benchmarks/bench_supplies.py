@@ -5,7 +5,8 @@ offers all six (3,906 needs × 1,200 offers) — and "realistic" — enterprises
 they are short of, suppliers offer one to three. Needs have people on duty × urgency tier as
 weight, due dates one to five days ahead (some undated); offers have the prices, minimum orders
 (masks 500–10,000, thermometers 1–10), lead times (0–4 days) and delivery areas of the demo,
-and together hold about four fifths of what is needed.
+and are sized to hold about four fifths of what is needed (minimum orders round small offers
+up, so somewhat more in fact).
 
 For each: `solve()` wall time (median of 5), its proof (proven optimal, weighted need met, the
 dual bound, the gap, cost and cost bound, columns, branch-and-bound nodes), and first come,
