@@ -125,16 +125,36 @@ def describe(why: dict[str, Any], supplier: str) -> list[str]:
     if why.get("reserve"):
         out.append(_("From the community reserve: free, delivered the same day."))
     else:
-        reach = _("%(supplier)s delivers to this area within %(lead)s days") % {
-            "supplier": supplier,
-            "lead": why.get("lead", 0),
-        }
-        if why.get("by") is not None:
-            reach += _(" (needed within %(by)s days)") % {"by": why["by"]}
+        params = {"supplier": supplier, "lead": why.get("lead", 0), "by": why.get("by")}
+        dated = why.get("by") is not None
         if why.get("cheapest"):
-            out.append(reach + _(", and no cheaper offer reaches it in time."))
+            if dated:
+                out.append(
+                    _(
+                        "%(supplier)s delivers to this area within %(lead)s days (needed within "
+                        "%(by)s days), and no cheaper offer reaches it in time."
+                    )
+                    % params
+                )
+            else:
+                out.append(
+                    _(
+                        "%(supplier)s delivers to this area within %(lead)s days, and no cheaper "
+                        "offer reaches it."
+                    )
+                    % params
+                )
         else:
-            out.append(reach + ".")
+            if dated:
+                out.append(
+                    _(
+                        "%(supplier)s delivers to this area within %(lead)s days (needed within "
+                        "%(by)s days)."
+                    )
+                    % params
+                )
+            else:
+                out.append(_("%(supplier)s delivers to this area within %(lead)s days.") % params)
             if why.get("used_up"):
                 names = "、".join(n if n != "reserve" else _("the reserve") for n in why["used_up"])
                 if why.get("rival_urgency"):

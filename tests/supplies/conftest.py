@@ -1,0 +1,15 @@
+"""Service-level tests of supplies read messages in English (pages pick their language from
+the request, as they do for users)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
