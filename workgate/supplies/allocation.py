@@ -439,6 +439,9 @@ def _solve_material(
     nz = np.nonzero(value_arr)[0].astype(np.int32)
     h.addRow(z1 - KEEP_REL * max(1.0, abs(z1)), inf, len(nz), nz, value_arr[nz])
     h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+    # Costs are whole fen: an allocation within a fen of the bound is the cheapest one.
+    h.setOptionValue("mip_abs_gap", 0.99)
+    h.setOptionValue("mip_rel_gap", 0.0)
     h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), np.asarray(m.price))
     start = highspy.HighsSolution()
     start.col_value = list(x)
