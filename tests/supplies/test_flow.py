@@ -140,3 +140,35 @@ def test_resumption_reads_mask_stock_from_the_ledger(world, market):
     assert r.source == "auto"
     # 400 masks for 1 person at 2 a day: 200 days.
     assert r.met and "200" in r.value
+
+
+def test_unmet_needs_say_why(world, market):
+    """A need the run could not serve says why: the area, the date, or the material."""
+    from workgate.supplies.queries import unmet_needs
+
+    staff, mats, sup = market
+    supplier = actor(world, "supplier")
+    services.save_offer(
+        supplier,
+        sup,
+        None,
+        {"material": mats["mask-medical"], "quantity": 100, "unit_price": "0.80", "lead_days": 3},
+    )
+    south = services.save_area(staff, "南区")
+    services.assign_area(staff, world.enterprise_b, south)  # the supplier delivers to 北区 only
+    today = services.local_today(world.community.pk)
+    soon = services.post_need(
+        actor(world, "officer_a"), world.enterprise_a, mats["mask-medical"], 50, by_date=today
+    )
+    far = services.post_need(
+        actor(world, "officer_b"), world.enterprise_b, mats["mask-medical"], 50
+    )
+    gloves = services.post_need(actor(world, "officer_a"), world.enterprise_a, mats["gloves"], 10)
+    run = services.run_allocation(staff)
+    assert not run.lines.exists()
+    why = {row["need"].pk: row["why"] for row in unmet_needs(run)}
+    assert why[soon.pk] == (
+        "No offer reaches it by the date it is needed; the fastest takes 3 days."
+    )
+    assert why[far.pk] == "No offer of this material delivers to its area."
+    assert why[gloves.pk] == "No supplier offers this material."

@@ -251,3 +251,56 @@ def as_decimal(value: float | None, places: int = 1) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(round(value, places)))
+
+
+def unmet_needs(run: Any) -> list[dict[str, Any]]:
+    """Open needs a run gave nothing to, each with the reason in words: no supplier offers the
+    material, none delivers to the enterprise's area, none arrives by its date (and how fast
+    the fastest is), everything that reaches it in time is used up, or what is left went to
+    more urgent needs or stayed under its minimum order. Read against today's offers."""
+    from django.utils.translation import gettext as _
+
+    from workgate.supplies import allocation
+    from workgate.supplies.models import AllocationRule
+    from workgate.supplies.services import gather
+
+    served = set(run.lines.values_list("need_id", flat=True))
+    data = gather(run.community_id, with_empty=True)
+    excluded = set(
+        AllocationRule.objects.filter(
+            need_id__in=data.need_rows, kind=AllocationRule.Kind.EXCLUDE
+        ).values_list("need_id", "offer_id")
+    )
+    by_material: dict[int, list[allocation.Offer]] = defaultdict(list)
+    for o in data.offers:
+        by_material[o.material].append(o)
+    out = []
+    for need in data.needs:
+        if need.id in served:
+            continue
+        same = by_material.get(need.material, [])
+        in_area = [o for o in same if o.areas is None or need.area in o.areas]
+        in_time = [
+            o
+            for o in in_area
+            if allocation.eligible(need, o)
+            and (need.id, o.id if o.id > 0 else None) not in excluded
+        ]
+        if not same:
+            why = _("No supplier offers this material.")
+        elif not in_area:
+            why = _("No offer of this material delivers to its area.")
+        elif not in_time:
+            fastest = min(o.lead_days for o in in_area)
+            why = _(
+                "No offer reaches it by the date it is needed; the fastest takes %(days)s days."
+            ) % {"days": fastest}
+        elif all(o.available <= 0 for o in in_time):
+            why = _("Everything that reaches it in time is used up.")
+        else:
+            why = _(
+                "What reaches it in time went to more urgent needs, or would stay under its "
+                "supplier's minimum order."
+            )
+        out.append({"need": data.need_rows[need.id], "why": why})
+    return out

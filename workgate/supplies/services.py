@@ -789,8 +789,9 @@ def reserve_id(material_id: int) -> int:
     return -material_id
 
 
-def gather(community_id: int) -> RunInput:
-    """Open needs, live offers and reserve stock, as the solver's plain records."""
+def gather(community_id: int, *, with_empty: bool = False) -> RunInput:
+    """Open needs, live offers and reserve stock, as the solver's plain records (`with_empty`:
+    also offers with nothing left, to say why a need went unmet)."""
     from workgate.supplies.queries import supply_facts
 
     today = local_today(community_id)
@@ -837,7 +838,7 @@ def gather(community_id: int) -> RunInput:
             supplier__community_id=community_id,
             supplier__active=True,
             active=True,
-            quantity__gt=0,
+            quantity__gte=0 if with_empty else 1,
             material__active=True,
         ).select_related("supplier", "material")
     }

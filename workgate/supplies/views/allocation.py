@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from workgate.core.access import Actor, Perm, actor_of, fetch, require, scope
 from workgate.core.services import ServiceError
-from workgate.supplies import allocation as solver
-from workgate.supplies import services
+from workgate.supplies import queries, services
 from workgate.supplies.explain import describe
 from workgate.supplies.models import AllocationLine, AllocationRule, AllocationRun, Need
 
@@ -56,25 +55,6 @@ def proof(run: AllocationRun) -> dict[str, Any]:
             "cost": [float(run.cost), float(run.greedy_cost)],
         },
     }
-
-
-def unmet_needs(run: AllocationRun) -> list[dict[str, Any]]:
-    """Open needs the run gave nothing to, each with why: nothing reaches its area by its date,
-    or what does was used up by more urgent needs (or excluded by staff)."""
-    served = set(run.lines.values_list("need_id", flat=True))
-    data = services.gather(run.community_id)
-    out = []
-    for need in data.needs:
-        if need.id in served:
-            continue
-        row = data.need_rows[need.id]
-        reach = [o for o in data.offers if solver.eligible(need, o)]
-        if not reach:
-            why = _("No offer reaches its area by the date it is needed.")
-        else:
-            why = _("What reaches it in time was used up by more urgent needs, or excluded.")
-        out.append({"need": row, "why": why})
-    return out
 
 
 def _run_page(
@@ -117,7 +97,7 @@ def _run_page(
             for ent, rows in groupby(lines, key=lambda ln: ln.need.enterprise)
         ]
         context["proof"] = proof(run)
-        context["unmet"] = unmet_needs(run) if context["is_latest"] else []
+        context["unmet"] = queries.unmet_needs(run) if context["is_latest"] else []
     return render(request, "supplies/allocation.html", context, status=status)
 
 
