@@ -172,3 +172,41 @@ def test_unmet_needs_say_why(world, market):
     )
     assert why[far.pk] == "No offer of this material delivers to its area."
     assert why[gloves.pk] == "No supplier offers this material."
+
+
+def test_durable_urgency_counts_what_is_missing(world, market):
+    """A thermometer need weighs ×3 when the enterprise has none, and says so."""
+    staff, mats, sup = market
+    services.save_offer(
+        actor(world, "supplier"),
+        sup,
+        None,
+        {"material": mats["thermometer-forehead"], "quantity": 5, "unit_price": "98"},
+    )
+    services.post_need(
+        actor(world, "officer_a"), world.enterprise_a, mats["thermometer-forehead"], 1
+    )
+    run = services.run_allocation(staff)
+    line = run.lines.get()
+    assert line.urgency == 3  # 1 person on duty × 3
+    text = " ".join(describe(line.why, sup.name))
+    assert "× 3 because it has 0 of the 1 it needs" in text
+
+
+def test_allocation_page_filters_lines(world, market):
+    staff, mats, sup = market
+    services.save_offer(
+        actor(world, "supplier"),
+        sup,
+        None,
+        {"material": mats["mask-medical"], "quantity": 500, "unit_price": "1"},
+    )
+    services.post_need(actor(world, "officer_a"), world.enterprise_a, mats["mask-medical"], 50)
+    services.post_need(actor(world, "officer_b"), world.enterprise_b, mats["mask-medical"], 50)
+    services.run_allocation(staff)
+    client = world.client("staff")
+    page = client.get("/supplies/allocation/", {"q": "乙电子"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "宁波乙电子有限公司" in body and "宁波甲机械有限公司" not in body
+    assert "1 line" in body

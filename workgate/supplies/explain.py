@@ -69,6 +69,8 @@ def explain(
             "people": facts.get("people", 0),
             "days": None if facts.get("days") is None else round(facts["days"], 1),
             "tier": facts.get("tier", 1),
+            "stock": facts.get("stock"),
+            "target": facts.get("target"),
             "urgency": need.urgency,
             "reserve": offer.id < 0,
             "lead": offer.lead_days,
@@ -95,7 +97,24 @@ def describe(why: dict[str, Any], supplier: str) -> list[str]:
     out = []
     days = why.get("days")
     tier = why.get("tier", 1)
-    if days is None:
+    if days is None and why.get("target"):
+        out.append(
+            ngettext(
+                "Urgency %(u)s: %(people)s person on duty × %(tier)s because it has %(stock)s "
+                "of the %(target)s it needs.",
+                "Urgency %(u)s: %(people)s people on duty × %(tier)s because it has %(stock)s "
+                "of the %(target)s it needs.",
+                why.get("people", 0),
+            )
+            % {
+                "u": _num(why["urgency"]),
+                "people": why.get("people", 0),
+                "tier": tier,
+                "stock": max(why.get("stock") or 0, 0),
+                "target": why["target"],
+            }
+        )
+    elif days is None:
         out.append(
             ngettext(
                 "Urgency %(u)s: %(people)s person on duty; no burn rate known yet.",

@@ -818,9 +818,19 @@ def gather(community_id: int, *, with_empty: bool = False) -> RunInput:
     for i, n in enumerate(sorted(need_rows.values(), key=lambda n: (n.posted_at, n.pk))):
         f = facts_by.get((n.enterprise_id, n.material_id), {})
         people = max(int(f.get("people", 0)), 1)
-        days = f.get("days")
-        tier = urgency_tier(days, cfg.shortage_days)
-        facts[n.pk] = {"people": people, "days": days, "tier": tier}
+        days, target, stock = f.get("days"), f.get("target"), int(f.get("stock", 0))
+        if days is None and target:
+            # A durable (thermometers): ×3 with none at all, ×2 with fewer than needed.
+            tier = 3 if stock <= 0 else 2 if stock < target else 1
+        else:
+            tier = urgency_tier(days, cfg.shortage_days)
+        facts[n.pk] = {
+            "people": people,
+            "days": days,
+            "tier": tier,
+            "stock": stock,
+            "target": target,
+        }
         needs.append(
             allocation.Need(
                 id=n.pk,

@@ -7,8 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import groupby
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -20,7 +22,7 @@ from workgate.core.access import Actor, Perm, actor_of, fetch, require, scope
 from workgate.core.services import ServiceError
 from workgate.supplies import queries, services
 from workgate.supplies.explain import describe
-from workgate.supplies.models import AllocationLine, AllocationRule, AllocationRun, Need
+from workgate.supplies.models import AllocationLine, AllocationRule, AllocationRun, Material, Need
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -84,11 +86,18 @@ def _run_page(
         "rules": rules,
     }
     if run is not None:
-        lines = list(
-            run.lines.select_related(
-                "need__enterprise", "need__material", "offer__supplier"
-            ).order_by("need__enterprise__name", "need__enterprise_id", "-urgency", "pk")
-        )
+        # A run at full scale has hundreds of lines: filter by enterprise or material, in pages.
+        qs = run.lines.select_related("need__enterprise", "need__material", "offer__supplier")
+        q = request.GET.get("q", "").strip()[:50]
+        material = request.GET.get("material", "")
+        if q:
+            qs = qs.filter(need__enterprise__name__icontains=q)
+        if material.isdigit():
+            qs = qs.filter(need__material_id=int(material))
+        page = Paginator(
+            qs.order_by("need__enterprise__name", "need__enterprise_id", "-urgency", "pk"), 60
+        ).get_page(request.GET.get("page"))
+        lines = list(page.object_list)
         for line in lines:
             name = line.offer.supplier.name if line.offer_id else _("the community reserve")
             line.sentences = describe(line.why, name)
@@ -96,8 +105,18 @@ def _run_page(
             {"enterprise": ent, "lines": list(rows)}
             for ent, rows in groupby(lines, key=lambda ln: ln.need.enterprise)
         ]
+        context["page"] = page
+        context["q"] = q
+        context["material"] = int(material) if material.isdigit() else None
+        context["materials"] = list(
+            Material.objects.filter(community_id=run.community_id, active=True)
+        )
+        context["query"] = urlencode({k: v for k, v in (("q", q), ("material", material)) if v})
+        context["filtered"] = bool(q or material)
         context["proof"] = proof(run)
-        context["unmet"] = queries.unmet_needs(run) if context["is_latest"] else []
+        unmet = queries.unmet_needs(run) if context["is_latest"] else []
+        context["unmet"] = unmet[:100]
+        context["unmet_total"] = len(unmet)
     return render(request, "supplies/allocation.html", context, status=status)
 
 
