@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import Resolver404, URLPattern, path, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -133,9 +133,16 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the form was on: the list (with its filters) or the order. A form shown
+    again after a refusal sits at its action's address, which only takes POST: go to the list."""
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
+        try:
+            match = resolve(target.split("?", 1)[0])
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name in ("orders", "order"):
+            return redirect(target)
     return redirect("supplies:orders")
 
 
