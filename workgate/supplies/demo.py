@@ -198,7 +198,8 @@ def build(
     log(f"supplies: {len(areas)} delivery areas, {len(suppliers)} suppliers")
     officers = _officers(community)
     written = _stock(community, enterprises, materials, officers, scale, rng, today)
-    drawn = services.gate_draw(community.pk, days=DAYS, today=today)
+    # What the worker's next gate draw (the last three days) finds: nothing, all is drawn.
+    drawn = services.gate_draw(community.pk, days=3, today=today)
     log(f"supplies: {written:,} ledger entries (the gate draw found {drawn} more)")
     needs = _needs(community, enterprises, materials, officers, rng, today)
     system = Actor.system(community.pk)
