@@ -18,8 +18,16 @@ from workgate.core.models import Role
 from workgate.core.notify import notify, recipients, register_kind
 
 
+def _material(p: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with the material's name in the reader's language (both are stored)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    return {**p, "material": (p.get("material_en") if english else None) or p.get("material", "")}
+
+
 def order_title(p: dict[str, Any]) -> str:
-    return _("New order: %(quantity)s × %(material)s") % p
+    return _("New order: %(quantity)s × %(material)s") % _material(p)
 
 
 def order_body(p: dict[str, Any]) -> str:
@@ -27,7 +35,7 @@ def order_body(p: dict[str, Any]) -> str:
 
 
 def shortage_title(p: dict[str, Any]) -> str:
-    return _("%(material)s runs short: %(days)s days left") % p
+    return _("%(material)s runs short: %(days)s days left") % _material(p)
 
 
 def shortage_body(p: dict[str, Any]) -> str:
@@ -51,6 +59,7 @@ def orders_issued(community_id: int, orders: list[Any]) -> None:
         params = {
             "quantity": o.quantity,
             "material": o.material.name,
+            "material_en": o.material.name_en,
             "enterprise": o.enterprise.name,
         }
         if o.supplier_id:

@@ -44,6 +44,7 @@ from workgate.supplies.models import (
     Supplier,
     SuppliesSettings,
 )
+from workgate.supplies.templatetags.supplies_tags import display_name, display_unit
 
 Kind = LedgerEntry.Kind
 MAX_QUANTITY = 100_000_000
@@ -421,8 +422,8 @@ def _post(
             _("Only %(n)s %(unit)s of %(material)s in stock; %(want)s cannot go out.")
             % {
                 "n": stock.quantity,
-                "unit": material.unit,
-                "material": material.name,
+                "unit": display_unit(material),
+                "material": display_name(material),
                 "want": -quantity,
             },
             field="quantity",
@@ -1353,7 +1354,12 @@ def shortages_notify(community_id: int) -> int:
             ),
             community_id=community_id,
             kind="supplies.shortage",
-            params={"material": s.material.name, "code": s.material.code, "days": round(s.days, 1)},
+            params={
+                "material": s.material.name,
+                "material_en": s.material.name_en,
+                "code": s.material.code,
+                "days": round(s.days, 1),
+            },
             enterprise_id=s.enterprise_id,
         )
     return sent

@@ -19,6 +19,7 @@ from workgate.core.models import Role
 from workgate.core.services import ServiceError
 from workgate.supplies import services
 from workgate.supplies.models import Material, Order, Supplier
+from workgate.supplies.templatetags.supplies_tags import display_name, display_unit
 
 OPEN = (Order.State.ISSUED, Order.State.CONFIRMED, Order.State.PARTLY)
 
@@ -182,7 +183,11 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("Received %(n)s %(unit)s of %(material)s.")
-        % {"n": delivery.quantity, "unit": order.material.unit, "material": order.material.name},
+        % {
+            "n": delivery.quantity,
+            "unit": display_unit(order.material),
+            "material": display_name(order.material),
+        },
     )
     return _back(request)
 
