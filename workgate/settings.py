@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "workgate.health",
     "workgate.resumption",
     "workgate.supplies",
+    "workgate.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,29 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- Email (notification channels, core.channels) ----------------------------------------
+# Read from the EMAIL_* environment variables into Django 6.1's MAILERS (the EMAIL_* settings
+# themselves are deprecated). SMTP in production; the test runner swaps in the in-memory
+# backend by itself.
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS"),
+            "use_ssl": env_bool("EMAIL_USE_SSL"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
+        },
+    }
+}
+if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {}  # console, locmem, dummy take no SMTP options
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "workgate@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

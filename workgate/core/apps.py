@@ -10,4 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        import datetime as dt
+
         from workgate.core import signals  # noqa: F401  (connects the receivers)
+        from workgate.core.channels import deliveries_send
+        from workgate.core.schedule import register_periodic
+
+        register_periodic("core.deliveries", dt.timedelta(minutes=1), deliveries_send)

@@ -331,3 +331,129 @@ class ScheduleState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Notification channels (core.channels): email and group robots, and their delivery log ---
+
+
+class ChannelChoice(models.Model):
+    """How one person wants notifications outside the app: email on or off, and muted kinds.
+
+    `muted_kinds` holds kinds ("health.fever") or kind prefixes ending in a dot ("health.").
+    The in-app inbox always gets everything; muting only stops the email.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_choice"
+    )
+    email = models.EmailField(
+        _("email address"),
+        blank=True,
+        help_text=_("Leave empty to use the address of the account."),
+    )
+    email_on = models.BooleanField(_("send notifications by email"), default=False)
+    muted_kinds = models.JSONField(_("muted kinds"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("notification channel choice")
+        verbose_name_plural = _("notification channel choices")
+
+    def __str__(self) -> str:
+        return f"channels of {self.user_id}"
+
+
+class GroupRobot(models.Model):
+    """A WeCom or DingTalk group robot that receives the community's notifications of some kinds.
+
+    This is a team's channel choice: the robot subscribes to kinds or prefixes ("health.").
+    The webhook URL (WeCom's carries its key) and DingTalk's secret are secrets: pages show
+    them masked (`masked_url`, `masked_secret`), never in full.
+    """
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+
+    class Format(models.TextChoices):
+        TEXT = "text", _("Plain text")
+        MARKDOWN = "markdown", _("Markdown")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    webhook_url = models.CharField(_("webhook address"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    format = models.CharField(_("message format"), max_length=20, choices=Format, default="text")
+    kinds = models.JSONField(_("notification kinds"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    tenant_community = "community_id"
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_secret(self) -> str:
+        if not self.secret:
+            return ""
+        return "****" + self.secret[-4:] if len(self.secret) > 8 else "****"
+
+    @property
+    def masked_url(self) -> str:
+        base, _sep, query = self.webhook_url.partition("?")
+        return f"{base}?****{query[-4:]}" if query else base
+
+
+class Delivery(models.Model):
+    """One message to send outside the app, and what became of it (the delivery log).
+
+    Holds the rendered text and a masked recipient label only: the address is looked up when
+    sending (the recipient's channel choice, or the robot's webhook), never copied here.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WECOM = "wecom", _("WeCom")
+        DINGTALK = "dingtalk", _("DingTalk")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    robot = models.ForeignKey(
+        GroupRobot, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    recipient_label = models.CharField(_("recipient"), max_length=120, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default="queued")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claim = models.UUIDField(null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    tenant_community = "community_id"
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} → {self.recipient_label} ({self.status})"

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from workgate.core.models import Membership, Notification, Role, User
+from workgate.core.models import Delivery, Membership, Notification, Role, User
 
 Render = Callable[[dict[str, Any]], str]
 KINDS: dict[str, tuple[Render, Render | None]] = {}
@@ -70,24 +71,34 @@ def notify(
     """Notify each active person in `users` once; returns how many were notified.
 
     Runs in the caller's transaction, so a notification exists only if the change it reports
-    was committed.
+    was committed. Also queues the out-of-app deliveries it calls for (emails to people who
+    chose them, one message per subscribed group robot; see core.channels); they are sent
+    later by the worker, never in the request.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}; register it with register_kind")
+    from workgate.core.channels import deliveries_for
+
     people = {u.pk: u for u in users if u.is_active}
     now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(
-            recipient_id=pk,
-            community_id=community_id,
-            enterprise_id=enterprise_id,
-            kind=kind,
-            params=params,
-            url=url,
-            created_at=now,
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(
+            Notification(
+                recipient_id=pk,
+                community_id=community_id,
+                enterprise_id=enterprise_id,
+                kind=kind,
+                params=params,
+                url=url,
+                created_at=now,
+            )
+            for pk in people
         )
-        for pk in people
-    )
+        deliveries = deliveries_for(
+            notifications=created, community_id=community_id, kind=kind, params=params
+        )
+        if deliveries:
+            Delivery.objects.bulk_create(deliveries)
     return len(people)
 
 
