@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "workgate.health",
     "workgate.resumption",
     "workgate.supplies",
-    "workgate.volunteers",
 ]
 
 MIDDLEWARE = [
