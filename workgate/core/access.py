@@ -77,6 +77,10 @@ class Perm(StrEnum):
     ORDER_CONFIRM = "supplies.order_confirm"
     ORDER_RECEIVE = "supplies.order_receive"
     ORDER_CANCEL = "supplies.order_cancel"
+    VOLUNTEER_VIEW = "volunteers.view"
+    VOLUNTEER_MANAGE = "volunteers.manage"
+    CALLOUT_POST = "volunteers.callout_post"
+    CALLOUT_ANSWER = "volunteers.callout_answer"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -140,6 +144,12 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.ORDER_CONFIRM: frozenset({Role.STAFF, Role.SUPPLIER}),
     Perm.ORDER_RECEIVE: frozenset({Role.STAFF, Role.OFFICER}),
     Perm.ORDER_CANCEL: frozenset({Role.STAFF, Role.OFFICER, Role.SUPPLIER}),
+    # Volunteers: staff keep the volunteer body and its teams; the leader and staff call
+    # volunteers out; anyone with a volunteer profile answers (party members hold every role).
+    Perm.VOLUNTEER_VIEW: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.VOLUNTEER_MANAGE: frozenset({Role.STAFF}),
+    Perm.CALLOUT_POST: frozenset({Role.LEADER, Role.STAFF}),
+    Perm.CALLOUT_ANSWER: frozenset(Role),
 }
 
 
