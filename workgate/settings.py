@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "workgate.health",
     "workgate.resumption",
     "workgate.supplies",
+    "workgate.volunteers",
 ]
 
 MIDDLEWARE = [
