@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,20 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
         self.code = code
+
+
+def clean_or_refuse(obj: Any, *, unique: bool = True, constraints: bool = True) -> None:
+    """Model validation (`full_clean`) as a refusal the user can act on, naming the first field
+    at fault, instead of a server error. `unique` / `constraints`: also check those (leave them
+    to the database where the service handles a clash itself)."""
+    try:
+        obj.full_clean(validate_unique=unique, validate_constraints=constraints)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        field, messages = next(iter(errors.items()))
+        raise ServiceError(
+            " ".join(messages), field=None if field in ("", NON_FIELD_ERRORS) else field
+        ) from None
 
 
 def token_digest(secret: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from workgate.core.access import Actor, Perm, require_own_enterprise
 from workgate.core.audit import audit_record
 from workgate.core.models import AuditEntry, Enterprise, Membership, Role, User
 from workgate.core.notify import notify, recipients
-from workgate.core.services import ServiceError
+from workgate.core.services import ServiceError, clean_or_refuse
 from workgate.resumption import conditions as rules
 from workgate.resumption import uploads
 from workgate.resumption.models import (
@@ -52,18 +52,6 @@ MIN_REASON = 2
 # --- Settings and conditions ----------------------------------------------------------------
 
 
-def _clean(obj: Any) -> None:
-    """Model validation as a refusal the user can act on (not a server error)."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        field, messages = next(iter(errors.items()))
-        raise ServiceError(
-            " ".join(messages), field=None if field in ("", NON_FIELD_ERRORS) else field
-        ) from None
-
-
 def settings_for(community_id: int) -> ResumptionSettings:
     row, _created = ResumptionSettings.objects.get_or_create(community_id=community_id)
     return row
@@ -77,7 +65,7 @@ def settings_update(*, actor: Actor, changes: dict[str, Any]) -> ResumptionSetti
         for k, v in changes.items():
             setattr(row, k, v)
         row.updated_at, row.updated_by_label = timezone.now(), actor.label
-        _clean(row)
+        clean_or_refuse(row)
         row.save()
         audit_record(
             actor=actor,
@@ -158,7 +146,7 @@ def condition_save(*, actor: Actor, condition: Condition | None, data: dict[str,
                 setattr(c, k, data[k])
         c.active = data.get("active", c.active)
         c.indicator, c.threshold = indicator, threshold
-        _clean(c)
+        clean_or_refuse(c)
         c.save()
         audit_record(
             actor=actor,

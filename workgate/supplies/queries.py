@@ -7,7 +7,6 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Min, Sum
@@ -239,20 +238,6 @@ def community_chart(actor: Actor) -> dict[str, Any]:
     }
 
 
-def median(values: list[float]) -> float | None:
-    values = sorted(values)
-    if not values:
-        return None
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
-def as_decimal(value: float | None, places: int = 1) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(round(value, places)))
-
-
 def unmet_needs(run: Any) -> list[dict[str, Any]]:
     """Open needs a run gave nothing to, each with the reason in words: no supplier offers the
     material, none delivers to the enterprise's area, none arrives by its date (and how fast
@@ -265,7 +250,7 @@ def unmet_needs(run: Any) -> list[dict[str, Any]]:
     from workgate.supplies.services import gather
 
     served = set(run.lines.values_list("need_id", flat=True))
-    data = gather(run.community_id, with_empty=True)
+    data = gather(run.community_id, with_empty=True, weigh=False)
     excluded = set(
         AllocationRule.objects.filter(
             need_id__in=data.need_rows, kind=AllocationRule.Kind.EXCLUDE

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from workgate.core.access import Actor, Perm, require_own_enterprise
 from workgate.core.audit import audit_record
 from workgate.core.models import AuditEntry, Enterprise, Role
-from workgate.core.services import ServiceError, normalise_credit_code
+from workgate.core.services import ServiceError, clean_or_refuse, normalise_credit_code
 from workgate.core.text import compact, normalise_text
 from workgate.supplies import allocation
 from workgate.supplies.models import (
@@ -119,24 +119,21 @@ def parse_price(value: Any, *, field: str = "unit_price") -> Decimal:
 
 
 def parse_day(value: Any, *, field: str, community_id: int, future: bool = True) -> dt.date | None:
-    """A date as people type it: 2026-11-24, 2026/11/24, 2026.11.24 or 2026年11月24日."""
+    """A date as people type it (the roster import's parser: 2026-11-24, 2026/11/24,
+    2026.11.24, 2026年11月24日, 20261124)."""
+    from workgate.registry.importing.columns import CellError, parse_date
+
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        day = value
-    else:
-        text = compact(normalise_text(str(value))).replace("/", "-").replace(".", "-")
-        text = text.replace("年", "-").replace("月", "-").replace("日", "")
-        try:
-            y, m, d = (int(p) for p in text.split("-"))
-            day = dt.date(y, m, d)
-        except ValueError:
-            raise ServiceError(
-                _("Enter the date as YYYY-MM-DD, e.g. %(eg)s.") % {"eg": local_today(community_id)},
-                field=field,
-            ) from None
+    try:
+        day = parse_date(value)
+    except CellError:
+        day = None
+    if day is None:
+        raise ServiceError(
+            _("Enter the date as YYYY-MM-DD, e.g. %(eg)s.") % {"eg": local_today(community_id)},
+            field=field,
+        )
     if future and day < local_today(community_id):
         raise ServiceError(_("The date %(day)s is in the past.") % {"day": day}, field=field)
     return day
@@ -300,7 +297,7 @@ def save_material(actor: Actor, material: Material | None, data: dict[str, Any])
         raise ServiceError(_("Enter the material's name."), field="name")
     if not normalise_text(material.unit or ""):
         raise ServiceError(_("Enter the unit it is counted in."), field="unit")
-    _validate(material)
+    clean_or_refuse(material, unique=False, constraints=False)
     material.save()
     audit_record(
         actor=actor,
@@ -309,16 +306,6 @@ def save_material(actor: Actor, material: Material | None, data: dict[str, Any])
         community_id=actor.community_id,
     )
     return material
-
-
-def _validate(obj: Any) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ServiceError(" ".join(messages), field=field) from exc
 
 
 @transaction.atomic
@@ -367,7 +354,7 @@ def save_settings(actor: Actor, data: dict[str, Any]) -> SuppliesSettings:
         if mat is not None and mat.community_id != actor.community_id:
             raise PermissionDenied
         cfg.gate_material = mat
-    _validate(cfg)
+    clean_or_refuse(cfg, unique=False, constraints=False)
     cfg.updated_at = timezone.now()
     cfg.save()
     audit_record(
@@ -608,7 +595,7 @@ def save_supplier(
             field="contact_phone",
         )
     supplier.contact_phone = phone
-    _validate(supplier)
+    clean_or_refuse(supplier, unique=False, constraints=False)
     supplier.save()
     if areas is not None:
         if any(a.community_id != actor.community_id for a in areas):
@@ -680,7 +667,7 @@ def save_offer(
             % {"min": offer.min_order, "n": offer.quantity},
             field="min_order",
         )
-    _validate(offer)
+    clean_or_refuse(offer, unique=False, constraints=False)
     if not creating:
         offer.version = F("version") + 1
     offer.updated_at = timezone.now()
@@ -782,7 +769,6 @@ class RunInput:
     need_rows: dict[int, Need]
     offer_rows: dict[int, Offer]
     facts: dict[int, dict[str, Any]]  # need id → urgency facts for the explanation
-    reserve: dict[int, int]  # material id → reserve units available
 
 
 def reserve_id(material_id: int) -> int:
@@ -790,9 +776,10 @@ def reserve_id(material_id: int) -> int:
     return -material_id
 
 
-def gather(community_id: int, *, with_empty: bool = False) -> RunInput:
+def gather(community_id: int, *, with_empty: bool = False, weigh: bool = True) -> RunInput:
     """Open needs, live offers and reserve stock, as the solver's plain records (`with_empty`:
-    also offers with nothing left, to say why a need went unmet)."""
+    also offers with nothing left, to say why a need went unmet; `weigh=False`: skip reading
+    stock and people for the urgency, when only who could reach whom matters)."""
     from workgate.supplies.queries import supply_facts
 
     today = local_today(community_id)
@@ -811,9 +798,8 @@ def gather(community_id: int, *, with_empty: bool = False) -> RunInput:
             "enterprise_id", "area_id"
         )
     )
-    facts_by = supply_facts(
-        community_id, {(n.enterprise_id, n.material_id) for n in need_rows.values()}
-    )
+    pairs = {(n.enterprise_id, n.material_id) for n in need_rows.values()}
+    facts_by = supply_facts(community_id, pairs) if weigh else {}
     needs: list[allocation.Need] = []
     facts: dict[int, dict[str, Any]] = {}
     for i, n in enumerate(sorted(need_rows.values(), key=lambda n: (n.posted_at, n.pk))):
@@ -891,7 +877,7 @@ def gather(community_id: int, *, with_empty: bool = False) -> RunInput:
                     lead_days=0,
                 )
             )
-    return RunInput(needs, offers, need_rows, offer_rows, facts, reserve)
+    return RunInput(needs, offers, need_rows, offer_rows, facts)
 
 
 def urgency_tier(days: float | None, shortage_days: int) -> int:
@@ -905,10 +891,9 @@ def urgency_tier(days: float | None, shortage_days: int) -> int:
 
 def reserve_available(community_id: int) -> dict[int, int]:
     """Reserve stock per material, less what open reserve orders will take."""
-    reserve = Holder.objects.filter(community_id=community_id, enterprise__isnull=True).first()
-    if reserve is None:
-        return {}
-    stock = dict(Stock.objects.filter(holder=reserve).values_list("material_id", "quantity"))
+    from workgate.supplies.queries import reserve_stock
+
+    stock = reserve_stock(community_id)
     for material_id, quantity, delivered in Order.objects.filter(
         community_id=community_id,
         supplier__isnull=True,

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -333,13 +332,3 @@ def close_callout(actor: Actor, callout: CallOut, *, cancel: bool = False) -> Ca
         community_id=actor.community_id,
     )
     return callout
-
-
-def open_for(actor: Actor) -> Any:
-    """The call-outs a volunteer was asked by and may still answer."""
-    volunteer = volunteer_of(actor)
-    if volunteer is None:
-        return CallOut.objects.none()
-    return CallOut.objects.filter(
-        answers__volunteer=volunteer,
-    ).filter(Q(state=CallOut.State.OPEN) | Q(state=CallOut.State.FILLED))
