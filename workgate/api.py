@@ -126,7 +126,11 @@ def _register_routers() -> None:
     from workgate.resumption.api import router as resumption_router
     from workgate.resumption.progress_api import router as progress_router
     from workgate.screening.api import router as screening_router
+    from workgate.core.channel_api import router as channel_router
+    from workgate.duty.api import router as duty_router
+    from workgate.grid.api import router as grid_router
     from workgate.supplies.api import router as supplies_router
+    from workgate.volunteers.api import router as volunteers_router
 
     api.add_router("", core_router)
     api.add_router("", registry_router)
@@ -135,6 +139,10 @@ def _register_routers() -> None:
     api.add_router("", resumption_router)
     api.add_router("", progress_router)
     api.add_router("", supplies_router)
+    api.add_router("", volunteers_router)
+    api.add_router("", duty_router)
+    api.add_router("", grid_router)
+    api.add_router("", channel_router)
 
 
 _register_routers()

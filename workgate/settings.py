@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "workgate.resumption",
     "workgate.supplies",
     "workgate.volunteers",
+    "workgate.duty",
+    "workgate.grid",
 ]
 
 MIDDLEWARE = [

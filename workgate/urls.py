@@ -14,6 +14,9 @@ urlpatterns = [
     path("health/", include("workgate.health.urls")),
     path("resumption/", include("workgate.resumption.urls")),
     path("supplies/", include("workgate.supplies.urls")),
+    path("volunteers/", include("workgate.volunteers.urls")),
+    path("duty/", include("workgate.duty.urls")),
+    path("grid/", include("workgate.grid.urls")),
     path("", include("workgate.core.urls")),
 ]
 

@@ -81,6 +81,14 @@ class Perm(StrEnum):
     VOLUNTEER_MANAGE = "volunteers.manage"
     CALLOUT_POST = "volunteers.callout_post"
     CALLOUT_ANSWER = "volunteers.callout_answer"
+    DUTY_VIEW = "duty.view"
+    DUTY_MANAGE = "duty.manage"
+    DUTY_OWN = "duty.own"
+    GRID_VIEW = "grid.view"
+    GRID_MANAGE = "grid.manage"
+    GRID_OWN = "grid.own"
+    CHANNEL_MANAGE = "channels.manage"
+    CHANNEL_CHOOSE = "channels.choose"
 
 
 # Who may do what. Tenant limits (own community, own enterprise) are applied by scope().
@@ -150,6 +158,20 @@ POLICY: dict[Perm, frozenset[Role]] = {
     Perm.VOLUNTEER_MANAGE: frozenset({Role.STAFF}),
     Perm.CALLOUT_POST: frozenset({Role.LEADER, Role.STAFF}),
     Perm.CALLOUT_ANSWER: frozenset(Role),
+    # Duty rosters: staff keep every post, an officer the posts of their own enterprise; anyone
+    # with a volunteer profile sees their own shifts and asks for swaps.
+    Perm.DUTY_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.DUTY_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.DUTY_OWN: frozenset(Role),
+    # Grids (网格): staff and officers draw them and name who is responsible; the responsible
+    # member, whatever their role, sees the people of their own grid and nobody else.
+    Perm.GRID_VIEW: frozenset({Role.LEADER, Role.STAFF, Role.OFFICER}),
+    Perm.GRID_MANAGE: frozenset({Role.STAFF, Role.OFFICER}),
+    Perm.GRID_OWN: frozenset(Role),
+    # Notification channels: staff keep the community's group robots and read the delivery
+    # log; everyone chooses their own channels.
+    Perm.CHANNEL_MANAGE: frozenset({Role.STAFF}),
+    Perm.CHANNEL_CHOOSE: frozenset(Role),
 }
 
 

@@ -89,11 +89,18 @@ def email_address(choice: ChannelChoice) -> str:
 
 
 def deliveries_for(
-    *, notifications: Sequence[Notification], community_id: int, kind: str, params: dict
+    *,
+    notifications: Sequence[Notification],
+    community_id: int,
+    kind: str,
+    params: dict,
+    robots: Iterable[GroupRobot] = (),
 ) -> list[Delivery]:
     """The deliveries one `notify()` call queues (unsaved); `notifications` are saved ones.
 
-    Robots get the message even when the call reached nobody in the app.
+    Robots get the message even when the call reached nobody in the app: every active robot of
+    the community subscribed to the kind, and the active `robots` the caller names (a team's own
+    robot for the team's call-outs), each once.
     """
     from workgate.core.notify import render
 
@@ -105,10 +112,11 @@ def deliveries_for(
         .order_by("pk")
         if email_address(c) and not kind_matches(kind, c.muted_kinds or [])
     ]
+    named = {r.pk for r in robots if r.is_active and r.community_id == community_id}
     robots = [
         r
         for r in GroupRobot.objects.filter(community_id=community_id, is_active=True).order_by("pk")
-        if kind_matches(kind, r.kinds or [])
+        if r.pk in named or kind_matches(kind, r.kinds or [])
     ]
     if not choices and not robots:
         return []

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from workgate.core.models import Delivery, Membership, Notification, Role, User
+from workgate.core.models import Delivery, GroupRobot, Membership, Notification, Role, User
 
 Render = Callable[[dict[str, Any]], str]
 KINDS: dict[str, tuple[Render, Render | None]] = {}
@@ -67,8 +67,12 @@ def notify(
     params: dict[str, Any],
     url: str = "",
     enterprise_id: int | None = None,
+    robots: Iterable[GroupRobot] = (),
 ) -> int:
     """Notify each active person in `users` once; returns how many were notified.
+
+    `robots`: group robots to tell as well, whatever kinds they subscribed to (a team's robot
+    for the team's call-outs); robots subscribed to `kind` are told anyway, each robot once.
 
     Runs in the caller's transaction, so a notification exists only if the change it reports
     was committed. Also queues the out-of-app deliveries it calls for (emails to people who
@@ -95,7 +99,11 @@ def notify(
             for pk in people
         )
         deliveries = deliveries_for(
-            notifications=created, community_id=community_id, kind=kind, params=params
+            notifications=created,
+            community_id=community_id,
+            kind=kind,
+            params=params,
+            robots=robots,
         )
         if deliveries:
             Delivery.objects.bulk_create(deliveries)

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workgate.core.models import Community, Enterprise
+from workgate.core.models import Community, Enterprise, GroupRobot
 
 
 class Volunteer(models.Model):
@@ -59,6 +59,15 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=80)
     leader = models.ForeignKey(
         Volunteer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The team's own channel: its WeCom / DingTalk group hears the call-outs sent to the team.
+    robot = models.ForeignKey(
+        GroupRobot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams",
+        verbose_name=_("group robot"),
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -218,7 +218,9 @@ def post_callout(
         batch_size=2000,
     )
     users = User.objects.filter(pk__in=[u for _pk, u in targets if u], is_active=True)
+    robots = [g.team.robot for g in groups if g.team.robot_id is not None]
     notify(
+        robots=robots,
         users=users,
         community_id=actor.community_id,
         kind="volunteers.callout",

@@ -1,0 +1,5 @@
+"""API of duty."""
+
+from ninja import Router
+
+router = Router(tags=["duty"])

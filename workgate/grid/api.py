@@ -1,0 +1,5 @@
+"""API of grid."""
+
+from ninja import Router
+
+router = Router(tags=["grid"])
