@@ -121,14 +121,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from workgate.core.api import router as core_router
+    from workgate.core.channel_api import router as channel_router
+    from workgate.duty.api import router as duty_router
+    from workgate.grid.api import router as grid_router
     from workgate.health.api import router as health_router
     from workgate.registry.api import router as registry_router
     from workgate.resumption.api import router as resumption_router
     from workgate.resumption.progress_api import router as progress_router
     from workgate.screening.api import router as screening_router
-    from workgate.core.channel_api import router as channel_router
-    from workgate.duty.api import router as duty_router
-    from workgate.grid.api import router as grid_router
     from workgate.supplies.api import router as supplies_router
     from workgate.volunteers.api import router as volunteers_router
 

@@ -50,7 +50,7 @@ def duty(world):
 
 
 def test_post_pattern_and_planning(world, duty):
-    staff, gate, post, _people = duty
+    staff, _gate, post, _people = duty
     assert post.name == f"{world.enterprise_a.name} 东门"
     assert post.shift_times == [["07:00", "15:00"], ["15:00", "23:00"]]
     start = timezone.localdate() + dt.timedelta(days=1)
@@ -90,7 +90,7 @@ def test_assign_refuses_full_and_double_booking(world, duty):
 
 
 def test_officer_manages_only_own_enterprise_posts(world, duty):
-    _staff, _gate, post, people = duty
+    _staff, _gate, post, _people = duty
     officer_b = actor_for(world.users["officer_b"])
     with pytest.raises(PermissionDenied):
         services.save_post(officer_b, post, {"needed": 1})
