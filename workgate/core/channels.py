@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
@@ -95,6 +95,7 @@ def deliveries_for(
     kind: str,
     params: dict,
     robots: Iterable[GroupRobot] = (),
+    robots_too: bool = True,
 ) -> list[Delivery]:
     """The deliveries one `notify()` call queues (unsaved); `notifications` are saved ones.
 
@@ -113,11 +114,17 @@ def deliveries_for(
         if email_address(c) and not kind_matches(kind, c.muted_kinds or [])
     ]
     named = {r.pk for r in robots if r.is_active and r.community_id == community_id}
-    robots = [
-        r
-        for r in GroupRobot.objects.filter(community_id=community_id, is_active=True).order_by("pk")
-        if r.pk in named or kind_matches(kind, r.kinds or [])
-    ]
+    robots = (
+        [
+            r
+            for r in GroupRobot.objects.filter(community_id=community_id, is_active=True).order_by(
+                "pk"
+            )
+            if r.pk in named or kind_matches(kind, r.kinds or [])
+        ]
+        if robots_too
+        else []
+    )
     if not choices and not robots:
         return []
     with translation.override(OUT_OF_APP_LANGUAGE):
@@ -476,3 +483,366 @@ def channel_choice_set(
         )
     choice.save()
     return choice
+
+
+# === Pages and API of the channels (issue #8, part 5): robots, own choices, the log =========
+# Appended for core.channel_views and core.channel_api; the code above is the sending core.
+
+WECOM_HOST = "qyapi.weixin.qq.com"
+DINGTALK_HOST = "oapi.dingtalk.com"
+TEST_KIND = "core.test"
+ALL_KINDS = "*"
+
+
+def _test_title(p: dict[str, Any]) -> str:
+    return _("Test message from Workgate")
+
+
+def _test_body(p: dict[str, Any]) -> str:
+    return _("The group robot “%(robot)s” is set up: its notifications will arrive here.") % {
+        "robot": p.get("robot", "")
+    }
+
+
+def _register_test_kind() -> None:
+    from workgate.core.notify import register_kind
+
+    register_kind(TEST_KIND, _test_title, _test_body)
+
+
+_register_test_kind()  # core's ready() imports this module
+
+
+def _kind_labels() -> dict[str, str]:
+    from django.utils.translation import gettext_lazy as lazy
+
+    return {
+        "duty.assigned": lazy("Assigned to a shift"),
+        "duty.reminder": lazy("Shift reminders"),
+        "duty.swap_asked": lazy("Swap asked"),
+        "duty.swap_agreed": lazy("Swap agreed, to approve"),
+        "duty.swap_declined": lazy("Swap declined"),
+        "duty.swap_decided": lazy("Swap approved or rejected"),
+        "health.fever": lazy("Fever alerts"),
+        "health.outcome": lazy("Fever follow-up outcomes"),
+        "health.overdue": lazy("Fever follow-ups overdue"),
+        "resumption.submitted": lazy("Applications submitted"),
+        "resumption.assigned": lazy("Applications assigned to review"),
+        "resumption.returned": lazy("Applications returned"),
+        "resumption.approved": lazy("Applications approved"),
+        "resumption.overdue": lazy("Applications overdue"),
+        "resumption.suspended": lazy("Enterprise suspended"),
+        "resumption.lifted": lazy("Suspension lifted"),
+        "supplies.order": lazy("Supply orders"),
+        "supplies.shortage": lazy("Supplies running short"),
+        "volunteers.callout": lazy("Volunteer call-outs"),
+        TEST_KIND: lazy("Test message"),
+    }
+
+
+def _app_label(prefix: str) -> str:
+    """The app's own name ("Daily health") for "health."; the prefix itself if unknown."""
+    from django.apps import apps
+
+    label = prefix.rstrip(".")
+    try:
+        return str(apps.get_app_config(label).verbose_name)
+    except LookupError:
+        return label
+
+
+def kind_label(pattern: str) -> str:
+    """A readable name for a kind, a prefix ("health.") or "*"."""
+    if pattern == ALL_KINDS:
+        return _("All notifications")
+    if pattern.endswith("."):
+        return _("All of %(app)s") % {"app": _app_label(pattern)}
+    label = _kind_labels().get(pattern)
+    return str(label) if label is not None else pattern
+
+
+def kind_groups() -> list[dict[str, Any]]:
+    """The registered kinds people can subscribe to or mute, grouped by app:
+    [{"prefix": "health.", "label": "Daily health", "kinds": [("health.fever", "Fever alerts")]}].
+    """
+    from workgate.core.notify import KINDS
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for kind in sorted(KINDS):
+        if kind == TEST_KIND or "." not in kind:
+            continue
+        prefix = kind.split(".", 1)[0] + "."
+        groups.setdefault(prefix, []).append((kind, kind_label(kind)))
+    return [
+        {"prefix": prefix, "label": _app_label(prefix), "kinds": kinds}
+        for prefix, kinds in sorted(groups.items(), key=lambda item: _app_label(item[0]))
+    ]
+
+
+def validate_robot_address(kind: str, url: str) -> None:
+    """The webhook belongs to the robot's service: WeCom's carries `key=`, DingTalk's
+    `access_token=`. On this machine (tests, a local relay) any path is accepted."""
+    parts = urllib.parse.urlsplit((url or "").strip())
+    host = parts.hostname or ""
+    if host in LOCAL_HOSTS:
+        return
+    query = urllib.parse.parse_qs(parts.query)
+    if kind == GroupRobot.Kind.WECOM and (host != WECOM_HOST or not query.get("key")):
+        raise ServiceError(
+            _(
+                "A WeCom robot's webhook address is https://%(host)s/cgi-bin/webhook/send?key=…"
+                " (copy it from the group's robot settings)."
+            )
+            % {"host": WECOM_HOST},
+            field="webhook_url",
+        )
+    if kind == GroupRobot.Kind.DINGTALK and (
+        host != DINGTALK_HOST or not query.get("access_token")
+    ):
+        raise ServiceError(
+            _(
+                "A DingTalk robot's webhook address is https://%(host)s/robot/send?access_token=…"
+                " (copy it from the group's robot settings)."
+            )
+            % {"host": DINGTALK_HOST},
+            field="webhook_url",
+        )
+
+
+def robot_configure(
+    *,
+    actor: Any,
+    robot: GroupRobot | None,
+    name: str,
+    kind: str,
+    webhook_url: str,
+    kinds: Iterable[str],
+    format: str = GroupRobot.Format.TEXT,
+    secret: str | None = None,
+    clear_secret: bool = False,
+    is_active: bool = True,
+) -> GroupRobot:
+    """Create or change one of the actor's community's robots (pages and API).
+
+    An empty `webhook_url` or `secret` when changing a robot keeps the stored one (they are
+    never shown in full, so a form cannot send them back); `clear_secret` removes the secret.
+    """
+    from workgate.core.access import Perm
+
+    actor.check(Perm.CHANNEL_MANAGE)
+    if robot is not None and robot.community_id != actor.community_id:
+        raise PermissionDenied
+    webhook_url = (webhook_url or "").strip()
+    if robot is not None and not webhook_url:
+        webhook_url = robot.webhook_url
+    url = validate_webhook_url(webhook_url)
+    if kind in GroupRobot.Kind.values:
+        validate_robot_address(kind, url)
+    secret = (secret or "").strip() or None
+    if clear_secret:
+        secret = ""
+    return robot_save(
+        community_id=actor.community_id,
+        name=name,
+        kind=kind,
+        webhook_url=url,
+        kinds=kinds,
+        format=format,
+        secret=secret,
+        is_active=is_active,
+        robot=robot,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def robot_delete(*, actor: Any, robot: GroupRobot) -> None:
+    """Remove a robot; its messages still waiting are given up (the log keeps them)."""
+    from workgate.core.access import Perm
+    from workgate.core.audit import audit_record
+
+    actor.check(Perm.CHANNEL_MANAGE)
+    if robot.community_id != actor.community_id:
+        raise PermissionDenied
+    Delivery.objects.filter(
+        robot=robot, status__in=[Status.QUEUED, Status.FAILED, Status.SENDING]
+    ).update(status=Status.GAVE_UP, last_error="the robot was removed", claim=None)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        obj=robot,
+        detail={"op": "group_robot", "kind": robot.kind},
+    )
+    robot.delete()
+
+
+@transaction.atomic
+def robot_test(*, actor: Any, robot: GroupRobot) -> Delivery:
+    """Queue a test message to this robot only (sent by the worker within a minute)."""
+    from workgate.core.access import Perm
+    from workgate.core.audit import audit_record
+    from workgate.core.notify import render
+
+    actor.check(Perm.CHANNEL_MANAGE)
+    if robot.community_id != actor.community_id:
+        raise PermissionDenied
+    if not robot.is_active:
+        raise ServiceError(
+            _("The robot is switched off: switch it on to send a test message."),
+            field="is_active",
+            code="state",
+        )
+    params = {"robot": robot.name}
+    with translation.override(OUT_OF_APP_LANGUAGE):
+        title, body = render(Notification(kind=TEST_KIND, params=params))
+    delivery = Delivery.objects.create(
+        community_id=robot.community_id,
+        channel=robot.kind,
+        robot=robot,
+        kind=TEST_KIND,
+        recipient_label=robot.name[:120],
+        title=_one_line(title)[:200],
+        body=body,
+    )
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=delivery, detail={"op": "robot_test"}
+    )
+    return delivery
+
+
+RETRYABLE = (Status.FAILED, Status.GAVE_UP)
+
+
+@transaction.atomic
+def delivery_retry(*, actor: Any, delivery: Delivery) -> Delivery:
+    """Send a failed or given-up delivery again at the worker's next run, with a fresh round
+    of attempts."""
+    from workgate.core.access import Perm
+    from workgate.core.audit import audit_record
+
+    actor.check(Perm.CHANNEL_MANAGE)
+    if delivery.community_id != actor.community_id:
+        raise PermissionDenied
+    row = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if row.status not in RETRYABLE:
+        raise ServiceError(
+            _("Only a failed or given-up message can be retried; this one is %(status)s.")
+            % {"status": row.get_status_display()},
+            field="status",
+            code="state",
+        )
+    before = {"status": row.status, "attempts": row.attempts}
+    row.status, row.attempts, row.claim = Status.QUEUED, 0, None
+    row.next_attempt_at = timezone.now()
+    row.save(update_fields=["status", "attempts", "claim", "next_attempt_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=row,
+        detail={"op": "delivery_retry", "was": before},
+    )
+    return row
+
+
+def my_channels_save(
+    *,
+    actor: Any,
+    email_on: bool | None = None,
+    email: str | None = None,
+    muted_kinds: Iterable[str] | None = None,
+) -> ChannelChoice:
+    """A person sets their own channel choices (audited; an API token is nobody and has none)."""
+    from workgate.core.access import Perm
+    from workgate.core.audit import audit_record
+
+    actor.check(Perm.CHANNEL_CHOOSE)
+    if actor.user is None:
+        raise PermissionDenied("an API token has no channel choices")
+    with transaction.atomic():
+        choice = channel_choice_set(
+            user=actor.user, email_on=email_on, email=email, muted_kinds=muted_kinds
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=choice,
+            detail={"op": "channel_choice", "email_on": choice.email_on},
+        )
+    return choice
+
+
+def my_channels(user: User) -> ChannelChoice:
+    """The person's choices as stored, or the defaults (email off) when they made none."""
+    return ChannelChoice.objects.filter(user=user).first() or ChannelChoice(user=user)
+
+
+# --- Reads for the robots page and the delivery log -----------------------------------------
+
+
+def robots_of(community_id: int) -> Any:
+    """The community's robots with their last delivery's status and time."""
+    from django.db.models import OuterRef, Subquery
+
+    last = Delivery.objects.filter(robot=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        GroupRobot.objects.filter(community_id=community_id)
+        .annotate(
+            last_status=Subquery(last.values("status")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+            last_error=Subquery(last.values("last_error")[:1]),
+        )
+        .order_by("-is_active", "name", "pk")
+    )
+
+
+def parse_day(raw: str | None, field: str = "date") -> Any:
+    """A YYYY-MM-DD date from a filter; ServiceError naming `field` otherwise."""
+    from datetime import date
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ServiceError(_("Enter the date as YYYY-MM-DD."), field=field) from None
+
+
+def deliveries_filtered(
+    community_id: int,
+    *,
+    status: str = "",
+    channel: str = "",
+    kind: str = "",
+    day: Any = None,
+    robot_id: int | None = None,
+) -> Any:
+    """The delivery log of a community, newest first; refuses unknown filter values."""
+    rows = Delivery.objects.filter(community_id=community_id)
+    if status:
+        if status not in Status.values:
+            raise ServiceError(_("Unknown status."), field="status")
+        rows = rows.filter(status=status)
+    if channel:
+        if channel not in Delivery.Channel.values:
+            raise ServiceError(_("Unknown channel."), field="channel")
+        rows = rows.filter(channel=channel)
+    if kind:
+        if not KIND_PATTERN.match(kind) or kind == ALL_KINDS:
+            raise ServiceError(
+                _("“%(kind)s” is not a kind of notification.") % {"kind": kind}, field="kind"
+            )
+        rows = rows.filter(kind__startswith=kind) if kind.endswith(".") else rows.filter(kind=kind)
+    if day is not None:
+        rows = rows.filter(created_at__date=day)
+    if robot_id is not None:
+        rows = rows.filter(robot_id=robot_id)
+    return rows.order_by("-created_at", "-pk")
+
+
+def delivery_counts(rows: Any) -> dict[str, int]:
+    """How many of `rows` are in each status (every status, zeros included)."""
+    from django.db.models import Count
+
+    found = dict(rows.order_by().values_list("status").annotate(n=Count("pk")))
+    return {s: found.get(s, 0) for s in Status.values}

@@ -68,11 +68,14 @@ def notify(
     url: str = "",
     enterprise_id: int | None = None,
     robots: Iterable[GroupRobot] = (),
+    robots_too: bool = True,
 ) -> int:
     """Notify each active person in `users` once; returns how many were notified.
 
     `robots`: group robots to tell as well, whatever kinds they subscribed to (a team's robot
     for the team's call-outs); robots subscribed to `kind` are told anyway, each robot once.
+    `robots_too=False`: no robot is told (an event reported by several calls, e.g. an order to
+    its supplier and to its enterprise, reaches each group once: from its first call only).
 
     Runs in the caller's transaction, so a notification exists only if the change it reports
     was committed. Also queues the out-of-app deliveries it calls for (emails to people who
@@ -104,6 +107,7 @@ def notify(
             kind=kind,
             params=params,
             robots=robots,
+            robots_too=robots_too,
         )
         if deliveries:
             Delivery.objects.bulk_create(deliveries)

@@ -48,7 +48,11 @@ def register() -> None:
 
 
 def orders_issued(community_id: int, orders: list[Any]) -> None:
-    """Tell each supplier and each enterprise about its orders (one notification per order)."""
+    """Tell each supplier and each enterprise about its orders (one notification per order).
+
+    A group robot subscribed to "supplies.order" hears each order once: from the first call
+    (the supplier's), or from the officers' when the order has no supplier.
+    """
     from workgate.supplies.models import Supplier
 
     accounts: dict[int, list[Any]] = defaultdict(list)
@@ -79,4 +83,5 @@ def orders_issued(community_id: int, orders: list[Any]) -> None:
             params=params,
             url=url,
             enterprise_id=o.enterprise_id,
+            robots_too=not o.supplier_id,
         )
