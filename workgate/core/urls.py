@@ -25,3 +25,9 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]
+
+# --- Notification channels (issue #8, part 5): group robots, my channels, the delivery log ---
+from workgate.core.channel_views import urlpatterns as channel_urlpatterns  # noqa: E402
+
+urlpatterns += channel_urlpatterns
+# --- end of notification channels ---
