@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from workgate.core.access import Actor, scope
@@ -58,12 +58,23 @@ class Roster:
         return sum(r.short for r in self.rows)
 
 
-def posts(actor: Actor, *, kind: str = "", enterprise_id: int | None = None) -> QuerySet[Post]:
-    qs = scope(actor, Post.objects.all()).filter(active=True)
+def posts(
+    actor: Actor,
+    *,
+    kind: str = "",
+    enterprise_id: int | None = None,
+    search: str = "",
+    include_inactive: bool = False,
+) -> QuerySet[Post]:
+    qs = scope(actor, Post.objects.all())
+    if not include_inactive:
+        qs = qs.filter(active=True)
     if kind:
         qs = qs.filter(kind=kind)
     if enterprise_id:
         qs = qs.filter(enterprise_id=enterprise_id)
+    if search.strip():
+        qs = qs.filter(name__icontains=search.strip())
     return qs.select_related("enterprise", "gate").order_by("kind", "name", "pk")
 
 
@@ -113,6 +124,7 @@ class Gap:
     ends_at: dt.datetime | None
     needed: int
     have: int
+    shift_id: int | None = None
 
     @property
     def short(self) -> int:
@@ -133,12 +145,12 @@ def gaps(actor: Actor, start: dt.date | None = None, days: int = 7) -> list[Gap]
         )
         .annotate(have=Count("assignments"))
         .order_by("starts_at", "pk")
-        .values_list("post_id", "day", "starts_at", "ends_at", "needed", "have")
+        .values_list("pk", "post_id", "day", "starts_at", "ends_at", "needed", "have")
     )
-    for post_id, day, s, e, needed, have in shifts:
+    for pk, post_id, day, s, e, needed, have in shifts:
         planned.add((post_id, day))
         if have < needed:
-            out.append(Gap(post_map[post_id], day, s, e, needed, have))
+            out.append(Gap(post_map[post_id], day, s, e, needed, have, pk))
     for post in post_map.values():
         if not post.shift_times:
             continue
@@ -243,3 +255,75 @@ def people_by_day(actor: Actor, start: dt.date, days: int = 7) -> dict[dt.date, 
     ):
         counts[day] = n
     return counts
+
+
+@dataclass
+class DayCover:
+    day: dt.date
+    needed: int
+    assigned: int
+
+
+def coverage(actor: Actor, start: dt.date, days: int, gap_list: list[Gap]) -> list[DayCover]:
+    """People needed and assigned each day (for the gaps chart): the planned shifts' needs,
+    plus what the unplanned days of `gap_list` would need."""
+    needed: dict[dt.date, int] = defaultdict(int)
+    for day, n in (
+        Shift.objects.filter(
+            community_id=actor.community_id,
+            day__gte=start,
+            day__lt=start + dt.timedelta(days=days),
+            post__in=posts(actor),
+        )
+        .values_list("day")
+        .annotate(n=Sum("needed"))
+    ):
+        needed[day] = n or 0
+    for g in gap_list:
+        if g.starts_at is None:
+            needed[g.day] += g.needed
+    assigned = people_by_day(actor, start, days)
+    return [
+        DayCover(d, needed[d], assigned.get(d, 0))
+        for d in (start + dt.timedelta(days=i) for i in range(days))
+    ]
+
+
+def swaps_to_decide(actor: Actor) -> QuerySet[Swap]:
+    """Agreed swaps of the posts the actor sees, waiting for a manager, soonest shift first."""
+    return swaps(actor).filter(state=Swap.State.AGREED)
+
+
+def decided_swaps(actor: Actor, days: int = 14) -> QuerySet[Swap]:
+    """Swaps approved or refused in the last `days` days, latest first."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        swaps(actor, open_only=False)
+        .filter(state__in=[Swap.State.APPROVED, Swap.State.REJECTED], decided_at__gte=since)
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def colleagues(actor: Actor, me: Volunteer | None, search: str = "", limit: int = 30):
+    """Active volunteers of the community to choose from (by name), without `me`."""
+    qs = Volunteer.objects.filter(community_id=actor.community_id, active=True)
+    if me is not None:
+        qs = qs.exclude(pk=me.pk)
+    if search.strip():
+        qs = qs.filter(name__icontains=search.strip())
+    return list(qs.order_by("name", "pk")[:limit])
+
+
+def upcoming_by_volunteer(volunteer_ids: list[int]) -> dict[int, list[Assignment]]:
+    """Each volunteer's shifts that have not started, soonest first (what they may offer in
+    return for a swap)."""
+    out: dict[int, list[Assignment]] = defaultdict(list)
+    for a in (
+        Assignment.objects.filter(
+            volunteer_id__in=volunteer_ids, shift__starts_at__gt=timezone.now()
+        )
+        .select_related("shift__post")
+        .order_by("shift__starts_at", "pk")
+    ):
+        out[a.volunteer_id].append(a)
+    return out

@@ -1,5 +1,7 @@
 """Pages of duty; each view module lists its own paths."""
 
+from workgate.duty.views import roster, swaps
+
 app_name = "duty"
 
-urlpatterns: list = []
+urlpatterns = [*roster.urlpatterns, *swaps.urlpatterns]
