@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from workgate.core.access import Actor, Perm
 from workgate.core.audit import audit_record
-from workgate.core.models import AuditEntry, User
+from workgate.core.models import AuditEntry, GroupRobot, User
 from workgate.core.notify import notify
 from workgate.core.phones import normalise_mobile
 from workgate.core.services import ServiceError
@@ -76,6 +76,11 @@ def save_volunteer(actor: Actor, volunteer: Volunteer | None, data: dict[str, An
         volunteer.availability = normalise_text(str(data["availability"] or ""))[:120]
     if "active" in data:
         volunteer.active = bool(data["active"])
+    if "enterprise" in data:
+        enterprise = data["enterprise"]
+        if enterprise is not None and enterprise.community_id != actor.community_id:
+            raise ServiceError(_("Choose an enterprise of this community."), field="enterprise")
+        volunteer.enterprise = enterprise
     if "user" in data:
         user = data["user"]
         if (
@@ -146,6 +151,167 @@ def set_group_members(
         community_id=actor.community_id,
     )
     return group
+
+
+@transaction.atomic
+def update_team(actor: Actor, team: Team, data: dict[str, Any]) -> Team:
+    """Rename a team, name its leader (a volunteer of the community, or none) and choose the
+    group robot (a GroupRobot of the community, or none) that hears its call-outs."""
+    actor.check(Perm.VOLUNTEER_MANAGE)
+    if team.community_id != actor.community_id:
+        raise PermissionDenied
+    if "name" in data:
+        name = normalise_text(str(data["name"] or ""))
+        if not name:
+            raise ServiceError(_("Enter the team's name."), field="name")
+        team.name = name[:80]
+    if "leader" in data:
+        leader = data["leader"]
+        if leader is not None and leader.community_id != actor.community_id:
+            raise ServiceError(_("Choose a volunteer of this community."), field="leader")
+        team.leader = leader
+    if "robot" in data:
+        robot = data["robot"]
+        if robot is not None and (
+            not isinstance(robot, GroupRobot) or robot.community_id != actor.community_id
+        ):
+            raise ServiceError(_("Choose a group robot of this community."), field="robot")
+        team.robot = robot
+    team.save()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=team,
+        detail={k: getattr(data[k], "pk", data[k]) for k in ("leader", "robot") if k in data},
+        community_id=actor.community_id,
+    )
+    return team
+
+
+def _group_name(team: Team, name: Any, group: Group | None = None) -> str:
+    name = normalise_text(str(name or ""))[:60]
+    if not name:
+        raise ServiceError(_("Enter the group's name."), field="name")
+    clash = Group.objects.filter(team=team, name=name)
+    if group is not None:
+        clash = clash.exclude(pk=group.pk)
+    if clash.exists():
+        raise ServiceError(
+            _("The team already has a group called “%(name)s”.") % {"name": name}, field="name"
+        )
+    return name
+
+
+@transaction.atomic
+def add_group(actor: Actor, team: Team, name: str) -> Group:
+    actor.check(Perm.VOLUNTEER_MANAGE)
+    if team.community_id != actor.community_id:
+        raise PermissionDenied
+    name = _group_name(team, name)
+    last = team.groups.order_by("-position").values_list("position", flat=True).first()
+    group = Group.objects.create(team=team, name=name, position=(last or 0) + 1)
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=group, community_id=actor.community_id
+    )
+    return group
+
+
+@transaction.atomic
+def rename_group(actor: Actor, group: Group, name: str) -> Group:
+    actor.check(Perm.VOLUNTEER_MANAGE)
+    if group.team.community_id != actor.community_id:
+        raise PermissionDenied
+    old = group.name
+    group.name = _group_name(group.team, name, group)
+    group.save(update_fields=["name"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=group,
+        detail={"was": old},
+        community_id=actor.community_id,
+    )
+    return group
+
+
+@transaction.atomic
+def edit_group(
+    actor: Actor,
+    group: Group,
+    *,
+    name: str | None = None,
+    members: list[Volunteer],
+    leader: Volunteer | None = None,
+) -> Group:
+    """Rename a group (when `name` differs) and set its members and leader (none clears it),
+    all or nothing."""
+    if name is not None and normalise_text(name) != group.name:
+        rename_group(actor, group, name)
+    set_group_members(actor, group, members, leader=leader)
+    if leader is None and group.leader_id is not None:
+        group.leader = None
+        group.save(update_fields=["leader"])
+    return group
+
+
+@transaction.atomic
+def remove_group(actor: Actor, group: Group) -> None:
+    """Remove a group; its members stay volunteers (and stay in their other groups)."""
+    actor.check(Perm.VOLUNTEER_MANAGE)
+    if group.team.community_id != actor.community_id:
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        obj=group,
+        detail={"members": group.members.count()},
+        community_id=actor.community_id,
+    )
+    group.delete()
+
+
+@transaction.atomic
+def reveal_mobile(actor: Actor, volunteer: Volunteer, *, request: Any = None) -> str:
+    """A volunteer's full mobile number, for staff who call them; every reveal is audited."""
+    actor.check(Perm.VOLUNTEER_MANAGE)
+    actor.check(Perm.PERSONAL_DATA_REVEAL)
+    if volunteer.community_id != actor.community_id:
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REVEAL,
+        obj=volunteer,
+        detail={"field": "mobile"},
+        request=request,
+        community_id=actor.community_id,
+    )
+    return volunteer.mobile
+
+
+def parse_when(value: Any, field: str, *, required: bool = True) -> dt.datetime | None:
+    """A date and time as a form or an API caller sends it ("2026-11-24T08:00",
+    "2026-11-24 08:00", ISO with an offset), in the community's time zone when it has none."""
+    if isinstance(value, dt.datetime):
+        parsed: dt.datetime | None = value
+    else:
+        text = normalise_text(str(value or "")).replace("T", " ").replace("/", "-")
+        if not text:
+            if required:
+                raise ServiceError(_("Enter a date and time."), field=field)
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ServiceError(
+                _("“%(value)s” is not a date and time, e.g. 2026-11-24 08:00.")
+                % {"value": str(value)[:40]},
+                field=field,
+            )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
 
 
 # --- Call-outs -------------------------------------------------------------------------------
