@@ -36,6 +36,8 @@ DEMO_EXTENSIONS: list[str] = [
     "workgate.resumption.demo.build_after_health",
     # Masks handed out at the gates (daily health's checks) are drawn from stock.
     "workgate.supplies.demo.build",
+    # Volunteers keep the gates daily health made; rosters, grids and call-outs come last.
+    "workgate.volunteers.demo.build",
 ]
 
 DEMO_SLUG = "dagang"
