@@ -6,8 +6,6 @@ is on duty at a gate now.
 
 Handlers are thin: writes go through `services`, reads through `queries` and `scope`."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
