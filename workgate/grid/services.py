@@ -141,3 +141,75 @@ def delete_grid(actor: Actor, grid: Grid) -> None:
         enterprise_id=grid.enterprise_id,
     )
     grid.delete()
+
+
+@transaction.atomic
+def grids_from_workshops(actor: Actor, enterprise: Enterprise) -> list[Grid]:
+    """A workshop grid for each of the enterprise's workshops that has none yet, named after the
+    workshop (with a number when another grid already has that name); nobody responsible yet."""
+    require_own_enterprise(actor, enterprise, Perm.GRID_MANAGE)
+    covered = set(
+        Grid.objects.filter(enterprise=enterprise, kind=Grid.Kind.WORKSHOP).values_list(
+            "workshop_id", flat=True
+        )
+    )
+    names = set(Grid.objects.filter(enterprise=enterprise).values_list("name", flat=True))
+    created = []
+    for workshop in Workshop.objects.filter(enterprise=enterprise).order_by("name", "pk"):
+        if workshop.pk in covered:
+            continue
+        name, n = workshop.name[:80], 2
+        while name in names:
+            name, n = f"{workshop.name[:75]} ({n})", n + 1
+        names.add(name)
+        grid = Grid.objects.create(
+            community_id=actor.community_id,
+            enterprise=enterprise,
+            kind=Grid.Kind.WORKSHOP,
+            workshop=workshop,
+            name=name,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=grid,
+            detail={"from": "workshop"},
+            community_id=actor.community_id,
+            enterprise_id=enterprise.pk,
+        )
+        created.append(grid)
+    return created
+
+
+def my_grid_viewed(
+    actor: Actor, grids: list[Grid], *, shown: int, total: int, request: Any = None
+) -> None:
+    """The responsible member saw their people's health status: audited as a reveal of the grids
+    (the number of people only, never who)."""
+    if not total:
+        return
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REVEAL,
+        object_type=Grid._meta.label_lower,
+        object_id=",".join(str(g.pk) for g in grids)[:64],
+        object_repr="、".join(g.name for g in grids)[:200] or _("People named in their files"),
+        detail={"field": "grid status", "people": shown, "of": total},
+        request=request,
+        community_id=actor.community_id,
+    )
+
+
+def set_member_ids(actor: Actor, grid: Grid, ids: list[int]) -> Grid:
+    """`set_members` by employee ids, as the API and the editor send them; an id that is not an
+    employee of this community is refused like a stranger."""
+    wanted = set(ids)
+    employees = list(Employee.objects.filter(community_id=actor.community_id, pk__in=wanted))
+    missing = wanted - {e.pk for e in employees}
+    if missing:
+        raise ServiceError(
+            _("No such employee: %(ids)s.")
+            % {"ids": ", ".join(str(i) for i in sorted(missing)[:5])},
+            field="members",
+        )
+    return set_members(actor, grid, employees)
