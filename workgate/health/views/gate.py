@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from workgate.core.access import Actor, Perm, actor_of, fetch, require, scope
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
+from workgate.duty import queries as duty_queries
 from workgate.health import queries, services
 from workgate.health.models import PLAUSIBLE_HIGH, PLAUSIBLE_LOW, Gate
 from workgate.health.rules import settings_for
@@ -201,6 +202,8 @@ def station(request: HttpRequest, gate_id: int) -> HttpResponse:
             "batch_url": reverse("api:checks_batch"),
             "texts": _station_texts(),
             "can_manage": actor.can(Perm.GATE_MANAGE),
+            # Duty rosters: who is on duty at this gate now.
+            "duty_now": duty_queries.on_duty(gate.enterprise.community_id, gate_id=gate.pk),
         },
     )
 

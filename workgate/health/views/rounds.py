@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from workgate.core.access import Actor, Perm, actor_of, require
 from workgate.core.services import ServiceError
+from workgate.duty import queries as duty_queries
 from workgate.health import queries, round_queries, services
 from workgate.health.forms import HealthSettingsForm
 from workgate.health.models import Check
@@ -76,6 +77,12 @@ def rounds(request: HttpRequest) -> HttpResponse:
             "community_wide": actor.community_wide,
             "workshops": workshops if len(workshops) > 1 or any(w.key for w in workshops) else [],
             "can_record": actor.can(Perm.CHECK_RECORD),
+            # Duty rosters: who is on the temperature round now (an officer: their enterprise).
+            "duty_now": duty_queries.on_duty(
+                actor.community_id,
+                enterprise_id=None if actor.community_wide else actor.enterprise_id,
+                kind="round",
+            ),
         },
     )
 
@@ -341,6 +348,10 @@ def grid(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "done": sum(1 for r in rows if r.check is not None),
             "total": len(rows),
+            # Duty rosters: who is on this enterprise's temperature round now.
+            "duty_now": duty_queries.on_duty(
+                actor.community_id, enterprise_id=enterprise.pk, kind="round"
+            ),
         },
     )
 
