@@ -5,8 +5,6 @@ volunteer's answer, closing and cancelling.
 Handlers are thin: writes go through `services`, reads through `queries` and `scope`.
 Refusals come as ServiceError, in the API's one error format, naming the field."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
