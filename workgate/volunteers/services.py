@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from workgate.core.access import Actor, Perm
 from workgate.core.audit import audit_record
 from workgate.core.models import AuditEntry, GroupRobot, User
-from workgate.core.notify import notify
+from workgate.core.notify import insert_rows, notify
 from workgate.core.phones import normalise_mobile
 from workgate.core.services import ServiceError
 from workgate.core.text import normalise_text
@@ -379,11 +379,17 @@ def post_callout(
         posted_at=now,
     )
     callout.groups.set(groups)
-    Answer.objects.bulk_create(
-        (Answer(callout=callout, volunteer_id=pk, asked_at=now) for pk, _user in targets),
-        batch_size=2000,
+    # Thousands of rows: inserted as plain rows, the accounts to notify read by a subquery.
+    insert_rows(
+        Answer,
+        "volunteer_id",
+        [pk for pk, _user in targets],
+        {"callout_id": callout.pk, "reply": Reply.NONE, "asked_at": now},
     )
-    users = User.objects.filter(pk__in=[u for _pk, u in targets if u], is_active=True)
+    users = User.objects.filter(
+        is_active=True,
+        pk__in=Answer.objects.filter(callout=callout).values("volunteer__user_id"),
+    ).only("pk", "is_active")
     robots = [g.team.robot for g in groups if g.team.robot_id is not None]
     notify(
         robots=robots,

@@ -4,6 +4,7 @@ notification links to (accept / decline) and "my call-outs"."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -92,6 +93,18 @@ def _live_context(callout: CallOut) -> dict[str, Any]:
     for rows in people.values():
         for row in rows:
             row.masked_mobile = mask_phone(row.volunteer.mobile)
+    chart = {
+        "accepted": progress.accept_minutes,
+        "answered": queries.response_minutes(callout),
+        "needed": callout.needed,
+        "labels": {
+            "accepted": str(_("Accepted")),
+            "answered": str(_("Answered (accepted, waiting or declined)")),
+            "needed": str(_("Needed")),
+            "minutes": str(_("Minutes since posting")),
+            "people": str(_("People")),
+        },
+    }
     return {
         "callout": callout,
         "p": progress,
@@ -99,18 +112,7 @@ def _live_context(callout: CallOut) -> dict[str, Any]:
         "limit": queries.ANSWER_LIST_LIMIT,
         "live": callout.state in (CallOut.State.OPEN, CallOut.State.FILLED),
         "live_seconds": LIVE_SECONDS,
-        "chart": {
-            "accepted": progress.accept_minutes,
-            "answered": queries.response_minutes(callout),
-            "needed": callout.needed,
-            "labels": {
-                "accepted": str(_("Accepted")),
-                "answered": str(_("Answered (accepted, waiting or declined)")),
-                "needed": str(_("Needed")),
-                "minutes": str(_("Minutes since posting")),
-                "people": str(_("People")),
-            },
-        },
+        "chart_json": json.dumps(chart, ensure_ascii=False),
     }
 
 

@@ -12,9 +12,9 @@
 
   function draw() {
     var el = document.querySelector("[data-chart=callout-times]");
-    var source = document.getElementById("callout-chart-data");
-    if (!el || !source || !window.echarts) { return; }
-    var data = JSON.parse(source.textContent);
+    var source = document.getElementById("live");
+    if (!el || !source || !source.dataset.chartData || !window.echarts) { return; }
+    var data = JSON.parse(source.dataset.chartData);
     var narrow = el.clientWidth < 480;
     var last = Math.max(1, data.answered.length ? data.answered[data.answered.length - 1] : 0);
     var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "canvas" });
