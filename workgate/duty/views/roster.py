@@ -80,6 +80,7 @@ def roster(request: HttpRequest) -> HttpResponse:
             "prev_url": _roster_url(start - dt.timedelta(days=7), **filters),
             "next_url": _roster_url(start + dt.timedelta(days=7), **filters),
             "this_url": _roster_url(week_of(None), **filters),
+            "all_url": _roster_url(start),
             "query": _query(week=start.isoformat(), **filters),
             "kinds": Post.Kind.choices,
             "kind": kind,
