@@ -103,16 +103,19 @@ def deliveries_for(
     the community subscribed to the kind, and the active `robots` the caller names (a team's own
     robot for the team's call-outs), each once.
     """
-    from workgate.core.notify import render
+    from workgate.core.notify import CHUNK, render
 
     by_user = {n.recipient_id: n for n in notifications}
+    ids = list(by_user)
     choices = [
         c
-        for c in ChannelChoice.objects.filter(user_id__in=list(by_user), email_on=True)
+        for i in range(0, len(ids), CHUNK)
+        for c in ChannelChoice.objects.filter(user_id__in=ids[i : i + CHUNK], email_on=True)
         .select_related("user")
         .order_by("pk")
         if email_address(c) and not kind_matches(kind, c.muted_kinds or [])
     ]
+    choices.sort(key=lambda c: c.pk)
     named = {r.pk for r in robots if r.is_active and r.community_id == community_id}
     robots = (
         [
