@@ -170,7 +170,7 @@ class _Planner:
 
 
 def _assign(ctx: DemoContext, monday: dt.date) -> int:
-    from workgate.volunteers.demo import audit_bulk, liaison
+    from workgate.volunteers.demo import audit_bulk, insert_tuples, liaison
 
     rng = ctx.rng
     planner = _Planner()
@@ -219,16 +219,22 @@ def _assign(ctx: DemoContext, monday: dt.date) -> int:
         for w in (monday, next_monday)
     }
     planned_at = {w: min(at, ctx.now) for w, at in planned_at.items()}
-    objs = [
-        Assignment(
-            shift=s,
-            volunteer=v,
-            assigned_by_label=a.label,
-            assigned_at=planned_at[next_monday if s.day >= next_monday else monday],
-        )
-        for s, v, a in rows
-    ]
-    Assignment.objects.bulk_create(objs, batch_size=2000)
+    insert_tuples(
+        Assignment,
+        ["shift_id", "volunteer_id", "assigned_by_label", "assigned_at", "reminded_at"],
+        [
+            (
+                s.pk,
+                v.pk,
+                a.label,
+                planned_at[next_monday if s.day >= next_monday else monday],
+                s.starts_at - dt.timedelta(minutes=s.post.remind_minutes)
+                if s.starts_at <= ctx.now
+                else None,
+            )
+            for s, v, a in rows
+        ],
+    )
     made = {
         (a.shift_id, a.volunteer_id): a.pk
         for a in Assignment.objects.filter(shift__community=ctx.community).only(
@@ -258,28 +264,25 @@ def _reminders(ctx: DemoContext) -> None:
     from workgate.duty.services import _params
 
     now = ctx.now
-    past = list(
-        Assignment.objects.filter(shift__community=ctx.community, shift__starts_at__lte=now)
+    notes = [
+        Notification(
+            recipient_id=a.volunteer.user_id,
+            community_id=ctx.community.pk,
+            enterprise_id=a.shift.post.enterprise_id,
+            kind="duty.reminder",
+            params=_params(a.shift),
+            url="/duty/mine/",
+            created_at=a.reminded_at,
+            read_at=a.reminded_at + dt.timedelta(minutes=5),
+        )
+        for a in Assignment.objects.filter(
+            shift__community=ctx.community,
+            shift__starts_at__lte=now,
+            volunteer__user__isnull=False,
+        )
         .select_related("shift__post", "volunteer")
         .order_by("pk")
-    )
-    notes = []
-    for a in past:
-        a.reminded_at = a.shift.starts_at - dt.timedelta(minutes=a.shift.post.remind_minutes)
-        if a.volunteer.user_id:
-            notes.append(
-                Notification(
-                    recipient_id=a.volunteer.user_id,
-                    community_id=ctx.community.pk,
-                    enterprise_id=a.shift.post.enterprise_id,
-                    kind="duty.reminder",
-                    params=_params(a.shift),
-                    url="/duty/mine/",
-                    created_at=a.reminded_at,
-                    read_at=a.reminded_at + dt.timedelta(minutes=5),
-                )
-            )
-    Assignment.objects.bulk_update(past, ["reminded_at"], batch_size=2000)
+    ]
     Notification.objects.bulk_create(notes, batch_size=2000)
     services.send_reminders(now)
 
