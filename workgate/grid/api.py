@@ -5,7 +5,6 @@ groups, and a grid per workshop in one call.
 Handlers are thin: writes go through `services`, reads through `queries`; grids are fetched
 inside the caller's tenant (another tenant's grid is a 404). Mobiles are always masked."""
 
-
 import datetime as dt
 from typing import Any
 
