@@ -391,7 +391,7 @@ def test_answer_page_accept_then_double_tap(body: Body, callout: CallOut) -> Non
     assert 'data-testid="do-accept"' in page and 'data-testid="do-decline"' in page
     done = phone.post(url, {"answer": "accept"}, follow=True)
     assert done.status_code == 200
-    assert "Thank you: you are in." in text(done)
+    assert "You accepted. Thank you — you are in." in text(done)
     assert 'data-reply="accepted"' in text(done)
     # A double tap: the same answer again is "already recorded", on the same page.
     again = phone.post(url, {"answer": "accept"}, follow=True)

@@ -19,7 +19,7 @@ from workgate.core.access import Actor, Perm, actor_of, fetch, require
 from workgate.core.masking import mask_phone
 from workgate.core.services import ServiceError
 from workgate.volunteers import queries, services
-from workgate.volunteers.models import Answer, CallOut, Group
+from workgate.volunteers.models import CallOut, Group
 
 PAGE_SIZE = 30
 FIELDS = ("title", "place", "starts_at", "ends_at", "needed", "skills")
@@ -161,16 +161,10 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         accept = request.POST.get("answer") == "accept"
         try:
-            row = services.answer(actor, row.callout, accept)
+            services.answer(actor, row.callout, accept)
         except ServiceError as exc:
+            # A double tap, or a call-out closed meanwhile: said on the same page.
             messages.info(request, exc.message)
-        else:
-            if row.reply == Answer.Reply.ACCEPTED:
-                messages.success(request, _("Thank you: you are in."))
-            elif row.reply == Answer.Reply.WAITING:
-                messages.info(request, _("It is full: you are on the waiting list."))
-            else:
-                messages.success(request, _("Your answer is recorded: you declined."))
         return redirect("volunteers:answer", pk=pk)
     callout = row.callout
     return render(

@@ -35,8 +35,12 @@ def _page(
         team.form_key, team.new_group_key = f"team-{team.pk}", f"group-new-{team.pk}"
         for group in team.groups.all():
             group.form_key = f"group-{group.pk}"
-            group.member_ids = [m.pk for m in group.members.all()]
-            for m in group.members.all():
+            # The leader first, then by name.
+            group.sorted_members = sorted(
+                group.members.all(), key=lambda m, g=group: (m.pk != g.leader_id, m.name, m.pk)
+            )
+            group.member_ids = [m.pk for m in group.sorted_members]
+            for m in group.sorted_members:
                 m.masked_mobile = mask_phone(m.mobile)
     can_manage = actor.can(Perm.VOLUNTEER_MANAGE)
     return render(
