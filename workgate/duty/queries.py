@@ -107,7 +107,8 @@ def roster(actor: Actor, start: dt.date, post_qs: QuerySet[Post], days: int = 7)
                 shift__community_id=actor.community_id,
                 shift__day__gte=start,
                 shift__day__lt=start + dt.timedelta(days=days),
-                shift_id__in=list(cells),
+                # By post, not by the hundreds of shift ids (each one a parameter to build).
+                shift__post_id__in=[p.pk for p in post_list],
             )
             .order_by("volunteer__name", "pk")
             .values_list("pk", "shift_id", "volunteer__name")
@@ -136,12 +137,17 @@ def gaps(actor: Actor, start: dt.date | None = None, days: int = 7) -> list[Gap]
     active post has no shift planned, soonest first."""
     start = start or timezone.localdate()
     end = start + dt.timedelta(days=days)
-    post_map = {p.pk: p for p in posts(actor)}
+    post_qs = posts(actor)
+    post_map = {p.pk: p for p in post_qs}
     out: list[Gap] = []
     planned: set[tuple[int, dt.date]] = set()
     shifts = (
         Shift.objects.filter(
-            community_id=actor.community_id, day__gte=start, day__lt=end, post_id__in=list(post_map)
+            community_id=actor.community_id,
+            day__gte=start,
+            day__lt=end,
+            # The posts as a subquery: hundreds of ids as parameters are slow to build.
+            post__in=post_qs.order_by().values("pk"),
         )
         .annotate(have=Count("assignments"))
         .order_by("starts_at", "pk")
