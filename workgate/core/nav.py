@@ -23,6 +23,9 @@ class NavItem:
 
 _COMMUNITY = frozenset({Role.LEADER, Role.STAFF})
 _ENTERPRISE = frozenset({Role.OFFICER})
+# People who answer call-outs, keep shifts and look after a grid (party members hold every role;
+# leader and staff have the community-wide pages instead, suppliers none of it).
+_HANDS = frozenset({Role.OFFICER, Role.GATE, Role.VOLUNTEER, Role.EMPLOYEE})
 
 NAV: list[NavItem] = [
     NavItem(_("Overview"), "core:home", Perm.DASHBOARD_VIEW),
@@ -53,6 +56,17 @@ NAV: list[NavItem] = [
     NavItem(_("My offers"), "supplies:my_offers", Perm.OFFER_MANAGE, frozenset({Role.SUPPLIER})),
     NavItem(_("Material orders"), "supplies:orders", Perm.ORDER_VIEW),
     NavItem(_("Materials catalogue"), "supplies:catalogue", Perm.SUPPLIES_CONFIGURE),
+    NavItem(_("Volunteers"), "volunteers:volunteer_list", Perm.VOLUNTEER_VIEW),
+    NavItem(_("Call-outs"), "volunteers:callout_list", Perm.CALLOUT_POST),
+    NavItem(_("My call-outs"), "volunteers:my_callouts", Perm.CALLOUT_ANSWER, _HANDS),
+    NavItem(_("Duty roster"), "duty:roster", Perm.DUTY_VIEW),
+    NavItem(_("Coverage gaps"), "duty:gaps", Perm.DUTY_VIEW),
+    NavItem(_("Shift swaps"), "duty:swaps", Perm.DUTY_MANAGE),
+    NavItem(_("My shifts"), "duty:mine", Perm.DUTY_OWN, _HANDS),
+    NavItem(_("Grids"), "grid:list", Perm.GRID_VIEW),
+    NavItem(_("My grid"), "grid:mine", Perm.GRID_OWN, _HANDS | {Role.STAFF}),
+    NavItem(_("Group robots"), "core:channel_robots", Perm.CHANNEL_MANAGE),
+    NavItem(_("Delivery log"), "core:channel_deliveries", Perm.CHANNEL_MANAGE),
 ]
 
 
