@@ -152,9 +152,18 @@ def insert_rows(
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     field = meta.get_field(varying)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [(field.get_db_prep_save(v, connection), *prepared) for v in values]
-        )
+        if connection.vendor == "postgresql":
+            # One statement: the varying column as one array parameter, unnested.
+            rest = ", ".join(["%s"] * len(prepared))
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+                f"SELECT v{', ' if rest else ''}{rest} FROM unnest(%s) AS v",
+                [*prepared, [field.get_db_prep_save(v, connection) for v in values]],
+            )
+        else:
+            cursor.executemany(
+                sql, [(field.get_db_prep_save(v, connection), *prepared) for v in values]
+            )
     return len(values)
 
 
