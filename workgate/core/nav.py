@@ -70,6 +70,48 @@ NAV: list[NavItem] = [
 ]
 
 
+# The menu's sections, by the pages' URL namespace: a role with many pages (staff have about
+# thirty) sees a short row of sections that open, not a wall of links on a phone.
+SECTIONS: list[tuple[str, str | Promise, tuple[str, ...]]] = [
+    ("registry", _("Registry"), ("registry:",)),
+    ("screening", _("Screening"), ("screening:",)),
+    ("health", _("Daily health"), ("health:",)),
+    ("resumption", _("Work resumption"), ("resumption:",)),
+    ("supplies", _("Supplies"), ("supplies:",)),
+    ("volunteers", _("Volunteers and duty"), ("volunteers:", "duty:", "grid:")),
+    ("admin", _("Administration"), ("core:audit", "core:tokens", "core:channel_")),
+]
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    label: str | Promise
+    items: list[NavItem]
+
+    def holds(self, url_name: str) -> bool:
+        return any(item.url_name == url_name for item in self.items)
+
+
+def sections_for(actor: Actor | None) -> list[NavSection]:
+    """The actor's menu in sections, in menu order; pages outside every section (the overview)
+    come first as sections of their own. A section of one page is shown as that page's link."""
+    items = nav_for(actor)
+    out = [NavSection("", item.label, [item]) for item in items if _section(item) is None]
+    for key, label, _prefixes in SECTIONS:
+        mine = [item for item in items if _section(item) == key]
+        if mine:
+            out.append(NavSection(key, label, mine))
+    return out
+
+
+def _section(item: NavItem) -> str | None:
+    for key, _label, prefixes in SECTIONS:
+        if item.url_name.startswith(prefixes):
+            return key
+    return None
+
+
 def nav_for(actor: Actor | None) -> list[NavItem]:
     if actor is None:
         return []
