@@ -5,6 +5,7 @@ approves; the enterprise shows Approved."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -18,7 +19,13 @@ from tests.browser import screenshot
 from tests.resumption.test_pages import cond, rp  # noqa: F401 - the fixture
 from tests.test_browser_registry import sign_in
 from workgate.core.models import Enterprise
-from workgate.resumption.models import Application, ApplicationStep, Evidence, Indicator
+from workgate.resumption.models import (
+    Application,
+    ApplicationStep,
+    Evidence,
+    Indicator,
+    ResumptionSettings,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +60,11 @@ def test_apply_survey_verify_report_and_approve_on_phones(
 ) -> None:
     world = rp
     base = live_server.url
+    # The application goes in before the same-day cut-off whatever the hour the suite runs at
+    # (at the default 16:00 an evening run saw it due tomorrow, without the "due today" badge).
+    ResumptionSettings.objects.update_or_create(
+        community=world.community, defaults={"cutoff": dt.time(23, 59, 59)}
+    )
     mask = cond(world, Indicator.MASK_DAYS)
     room = cond(world, Indicator.ISOLATION_ROOM)
 
