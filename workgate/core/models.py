@@ -24,6 +24,12 @@ class Role(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
 
 
+def default_language() -> str:
+    """The site's language (settings.LANGUAGE_CODE), read when a row is made, not when the
+    migration was written."""
+    return settings.LANGUAGE_CODE
+
+
 COMMUNITY_WIDE_ROLES = frozenset({Role.LEADER, Role.STAFF})
 ENTERPRISE_ROLES = frozenset({Role.OFFICER, Role.EMPLOYEE})
 
@@ -100,6 +106,11 @@ class User(AbstractUser):
 
     mobile = models.CharField(_("mobile number"), max_length=20, unique=True, null=True, blank=True)
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # The language the person last chose (the language switch while signed in); emails and
+    # other messages sent outside the app are written in it. Empty: the site's language.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -385,6 +396,10 @@ class GroupRobot(models.Model):
     secret = models.CharField(_("signing secret"), max_length=200, blank=True)
     format = models.CharField(_("message format"), max_length=20, choices=Format, default="text")
     kinds = models.JSONField(_("notification kinds"), default=list, blank=True)
+    # The group's language: its messages are written in it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=default_language
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
