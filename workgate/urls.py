@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from workgate.api import api
+from workgate.core.views import set_language
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),

@@ -13,9 +13,12 @@ Nothing is sent in the request. The worker's periodic task `core.deliveries` (ev
 PostgreSQL), sends each outside any transaction with a short timeout, and records the outcome:
 sent; failed and retried after 1, 2, 4, 8 and 16 minutes; or given up after 6 attempts.
 
-Out-of-app messages are written in zh-hans (`OUT_OF_APP_LANGUAGE`) for now: a group has no one
-language and people have no language preference stored yet. A delivery keeps the rendered text
-and a masked recipient label only; the address and the webhook are looked up when sending.
+Out-of-app messages are written in their reader's language: an email in its recipient's
+(`User.language`, the language they last chose), a robot's message in its group's
+(`GroupRobot.language`); the site's language (settings.LANGUAGE_CODE) when none is stored. Each
+language is rendered once per `notify()` call, however many people read it. A delivery keeps
+the rendered text and a masked recipient label only; the address and the webhook are looked up
+when sending.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -52,11 +56,10 @@ from workgate.core.models import (
     Notification,
     User,
 )
-from workgate.core.services import ServiceError
+from workgate.core.services import ServiceError, language_known
 
 logger = logging.getLogger(__name__)
 
-OUT_OF_APP_LANGUAGE = "zh-hans"
 TIMEOUT = 5.0  # seconds, per webhook call; tests lower it
 BACKOFF_MINUTES = (1, 2, 4, 8, 16)
 MAX_ATTEMPTS = 6
@@ -88,6 +91,21 @@ def email_address(choice: ChannelChoice) -> str:
     return choice.email or choice.user.email
 
 
+def reader_language(code: str | None) -> str:
+    """The language to write to a reader in: theirs if Workgate speaks it, else the site's."""
+    return code if code and language_known(code) else settings.LANGUAGE_CODE
+
+
+def render_in(language: str, kind: str, params: dict) -> tuple[str, str]:
+    """(title, body) of a message of `kind` in `language`: the title on one line, clipped to
+    what the log keeps."""
+    from workgate.core.notify import render
+
+    with translation.override(language):
+        title, body = render(Notification(kind=kind, params=params))
+    return _one_line(title)[:200], body
+
+
 def deliveries_for(
     *,
     notifications: Sequence[Notification],
@@ -103,7 +121,7 @@ def deliveries_for(
     the community subscribed to the kind, and the active `robots` the caller names (a team's own
     robot for the team's call-outs), each once.
     """
-    from workgate.core.notify import CHUNK, render
+    from workgate.core.notify import CHUNK
 
     by_user = {n.recipient_id: n for n in notifications}
     ids = list(by_user)
@@ -130,15 +148,17 @@ def deliveries_for(
     )
     if not choices and not robots:
         return []
-    with translation.override(OUT_OF_APP_LANGUAGE):
-        title, body = render(Notification(kind=kind, params=params))
-    title = _one_line(title)[:200]
+    # Each reader's language, each language rendered once (a call-out reaches thousands).
+    email_languages = [reader_language(c.user.language) for c in choices]
+    robot_languages = [reader_language(r.language) for r in robots]
+    texts = {
+        lang: render_in(lang, kind, params)
+        for lang in dict.fromkeys(email_languages + robot_languages)
+    }
     now = timezone.now()
     common = {
         "community_id": community_id,
         "kind": kind,
-        "title": title,
-        "body": body,
         "next_attempt_at": now,
         "created_at": now,
     }
@@ -147,12 +167,22 @@ def deliveries_for(
             channel=Delivery.Channel.EMAIL,
             notification=by_user[c.user_id],
             recipient_label=mask_email(email_address(c)),
+            title=texts[lang][0],
+            body=texts[lang][1],
             **common,
         )
-        for c in choices
+        for c, lang in zip(choices, email_languages, strict=True)
     ]
     rows += [
-        Delivery(channel=r.kind, robot=r, recipient_label=r.name[:120], **common) for r in robots
+        Delivery(
+            channel=r.kind,
+            robot=r,
+            recipient_label=r.name[:120],
+            title=texts[lang][0],
+            body=texts[lang][1],
+            **common,
+        )
+        for r, lang in zip(robots, robot_languages, strict=True)
     ]
     return rows
 
@@ -417,8 +447,10 @@ def robot_save(
     is_active: bool = True,
     robot: GroupRobot | None = None,
     actor: Any = None,
+    language: str | None = None,
 ) -> GroupRobot:
-    """Create a group robot, or update `robot`. `secret=None` keeps the stored secret.
+    """Create a group robot, or update `robot`. `secret=None` keeps the stored secret;
+    `language=None` (or empty) keeps the robot's language, or gives a new one the site's.
 
     The caller checks that `actor` may configure the community's robots (pages will).
     """
@@ -429,6 +461,10 @@ def robot_save(
         raise ServiceError(_("Choose WeCom or DingTalk."), field="kind")
     if format not in GroupRobot.Format.values:
         raise ServiceError(_("Choose plain text or Markdown."), field="format")
+    if language and not language_known(language):
+        raise ServiceError(
+            _("Choose the language of the group's messages from the list."), field="language"
+        )
     url = validate_webhook_url(webhook_url)
     chosen = _clean_kinds(kinds, field="kinds", known_only=True)
     if not chosen:
@@ -441,6 +477,8 @@ def robot_save(
     robot = robot or GroupRobot(community_id=community_id)
     robot.name, robot.kind, robot.webhook_url, robot.format = name, kind, url, format
     robot.kinds, robot.is_active = chosen, is_active
+    if language:
+        robot.language = language
     if secret is not None:
         robot.secret = secret.strip()
     if robot.kind != GroupRobot.Kind.DINGTALK:
@@ -453,7 +491,12 @@ def robot_save(
             actor=actor,
             action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
             obj=robot,
-            detail={"op": "group_robot", "kind": robot.kind, "active": robot.is_active},
+            detail={
+                "op": "group_robot",
+                "kind": robot.kind,
+                "active": robot.is_active,
+                "language": robot.language,
+            },
         )
     return robot
 
@@ -624,11 +667,14 @@ def robot_configure(
     secret: str | None = None,
     clear_secret: bool = False,
     is_active: bool = True,
+    language: str | None = None,
 ) -> GroupRobot:
     """Create or change one of the actor's community's robots (pages and API).
 
     An empty `webhook_url` or `secret` when changing a robot keeps the stored one (they are
     never shown in full, so a form cannot send them back); `clear_secret` removes the secret.
+    `language`: the group's, its messages are written in it; None keeps the robot's (a new
+    one gets the site's).
     """
     from workgate.core.access import Perm
 
@@ -655,6 +701,7 @@ def robot_configure(
         is_active=is_active,
         robot=robot,
         actor=actor,
+        language=language,
     )
 
 
@@ -684,7 +731,6 @@ def robot_test(*, actor: Any, robot: GroupRobot) -> Delivery:
     """Queue a test message to this robot only (sent by the worker within a minute)."""
     from workgate.core.access import Perm
     from workgate.core.audit import audit_record
-    from workgate.core.notify import render
 
     actor.check(Perm.CHANNEL_MANAGE)
     if robot.community_id != actor.community_id:
@@ -695,16 +741,14 @@ def robot_test(*, actor: Any, robot: GroupRobot) -> Delivery:
             field="is_active",
             code="state",
         )
-    params = {"robot": robot.name}
-    with translation.override(OUT_OF_APP_LANGUAGE):
-        title, body = render(Notification(kind=TEST_KIND, params=params))
+    title, body = render_in(reader_language(robot.language), TEST_KIND, {"robot": robot.name})
     delivery = Delivery.objects.create(
         community_id=robot.community_id,
         channel=robot.kind,
         robot=robot,
         kind=TEST_KIND,
         recipient_label=robot.name[:120],
-        title=_one_line(title)[:200],
+        title=title,
         body=body,
     )
     audit_record(

@@ -1,4 +1,5 @@
-"""Writes of core: API tokens, audit export. Each runs in one transaction and is audited."""
+"""Writes of core: API tokens, audit export, enterprises, a person's language. Each runs in one
+transaction and is audited (a language preference excepted)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from workgate.core.access import Actor, Perm
 from workgate.core.audit import audit_record
 from workgate.core.jobs import job_start
-from workgate.core.models import ApiToken, AuditEntry, Enterprise, Job, Role
+from workgate.core.models import ApiToken, AuditEntry, Enterprise, Job, Role, User
 from workgate.core.queries import audit_entries
 from workgate.core.spreadsheet import neutralise_formula
 
@@ -108,6 +109,24 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
             actor=actor, action=AuditEntry.Action.TOKEN, obj=token, detail={"op": "revoke"}
         )
     return token
+
+
+def language_known(code: str | None) -> bool:
+    """Is `code` one of the languages Workgate is written in (settings.LANGUAGES)?"""
+    return bool(code) and code in dict(settings.LANGUAGES)
+
+
+def language_remember(*, user: User, language: str) -> bool:
+    """Store the language a signed-in person chose; out-of-app messages are written in it.
+
+    An unknown language is ignored (Django's switch ignores it too); returns whether the stored
+    language changed. Not audited: a display preference, like the language cookie itself.
+    """
+    if not language_known(language) or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
 
 
 def token_authenticate(secret: str) -> ApiToken | None:

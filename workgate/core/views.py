@@ -1,8 +1,9 @@
-"""Pages of core: home, sign-in, acting role, audit log, API tokens, job progress,
-notifications."""
+"""Pages of core: home, sign-in, the language switch, acting role, audit log, API tokens, job
+progress, notifications."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from workgate.core import notify, queries, services
@@ -21,10 +23,50 @@ from workgate.core.models import ApiToken, Role
 from workgate.registry import queries as registry_queries
 
 
+def _language_cookie(response: HttpResponse, language: str) -> None:
+    """The language cookie, set as Django's language switch sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        """Sign in; a device without a language cookie shows the person's stored language from
+        the first page (a new phone, a cleared browser). Someone with no stored language yet
+        keeps the one this device was switched to (people who chose theirs before it was
+        stored)."""
+        response = super().form_valid(form)
+        user = form.get_user()
+        cookie = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie is None and services.language_known(user.language):
+            _language_cookie(response, user.language)
+        elif not user.language:
+            services.language_remember(user=user, language=cookie or "")
+        return response
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in person's choice is also stored on them, so emails
+    and other messages sent outside the app are written in it."""
+    response = i18n_views.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.language_remember(
+            user=request.user,  # type: ignore[arg-type]
+            language=request.POST.get("language", ""),
+        )
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
