@@ -31,6 +31,9 @@ class RobotOut(Schema):
     name: str
     kind: str
     format: str
+    language: str = Field(
+        description="The group's language (zh-hans or en); its messages are in it"
+    )
     kinds: list[str]
     kind_labels: list[str]
     masked_url: str = Field(description="The webhook with its key masked; never in full")
@@ -47,6 +50,7 @@ def _robot_out(robot: GroupRobot) -> dict[str, Any]:
         "name": robot.name,
         "kind": robot.kind,
         "format": robot.format,
+        "language": robot.language,
         "kinds": list(robot.kinds or []),
         "kind_labels": [channels.kind_label(k) for k in robot.kinds or []],
         "masked_url": robot.masked_url,
@@ -62,6 +66,12 @@ class RobotIn(Schema):
     name: str = Field(max_length=200)
     kind: str = Field(description="wecom or dingtalk")
     format: str = Field("text", description="text or markdown")
+    language: str | None = Field(
+        None,
+        max_length=20,
+        description="The group's language, its messages are written in it: zh-hans or en; "
+        "omit for the site's (on create) or to keep it (on update)",
+    )
     webhook_url: str = Field(
         "",
         max_length=1000,
@@ -78,6 +88,7 @@ class RobotPatch(Schema):
     name: str | None = Field(None, max_length=200)
     kind: str | None = None
     format: str | None = None
+    language: str | None = Field(None, max_length=20, description="zh-hans or en")
     webhook_url: str | None = Field(None, max_length=1000)
     secret: str | None = Field(None, max_length=1000)
     clear_secret: bool = False
@@ -134,6 +145,7 @@ def _update(request: HttpRequest, robot_id: int, data: dict[str, Any]) -> Any:
         "name": robot.name,
         "kind": robot.kind,
         "format": robot.format,
+        "language": robot.language,
         "kinds": list(robot.kinds or []),
         "is_active": robot.is_active,
         **{k: v for k, v in data.items() if v is not None},

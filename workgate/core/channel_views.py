@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from workgate.core.access import Perm, actor_of, fetch, require
 from workgate.core.models import Delivery, GroupRobot
 from workgate.core.services import ServiceError
 
-ROBOT_FIELDS = ("name", "kind", "format", "webhook_url")
+ROBOT_FIELDS = ("name", "kind", "format", "language", "webhook_url")
 PAGE_SIZE = 50
 
 
@@ -53,7 +54,13 @@ def _robots_page(
     status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
-    posted = posted or {"kinds": [], "is_active": True, "kind": "wecom", "format": "text"}
+    posted = posted or {
+        "kinds": [],
+        "is_active": True,
+        "kind": "wecom",
+        "format": "text",
+        "language": settings.LANGUAGE_CODE,
+    }
     return render(
         request,
         "core/channels/robots.html",
@@ -63,6 +70,7 @@ def _robots_page(
             "posted": posted,
             "robot_kinds": GroupRobot.Kind.choices,
             "robot_formats": GroupRobot.Format.choices,
+            "robot_languages": settings.LANGUAGES,
             **_kind_context(posted.get("kinds", [])),
         },
         status=status,
@@ -107,6 +115,7 @@ def _robot_page(
         "name": robot.name,
         "kind": robot.kind,
         "format": robot.format,
+        "language": robot.language,
         "kinds": robot.kinds or [],
         "is_active": robot.is_active,
     }
@@ -121,6 +130,7 @@ def _robot_page(
             "recent": recent,
             "robot_kinds": GroupRobot.Kind.choices,
             "robot_formats": GroupRobot.Format.choices,
+            "robot_languages": settings.LANGUAGES,
             **_kind_context(values.get("kinds", [])),
         },
         status=status,
