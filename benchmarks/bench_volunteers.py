@@ -1,8 +1,10 @@
 """Volunteers and duty rosters, on SQLite and on PostgreSQL, each in a fresh database.
 
 A call-out to 5,000 volunteers: 5,000 active volunteers, every one linked to an account, 30 %
-of the accounts with email on (a `ChannelChoice` with an address), and two group robots (WeCom
-and DingTalk) subscribed to call-outs. `volunteers.services.post_callout` is timed end to end,
+of the accounts with email on (a `ChannelChoice` with an address), a third of the accounts
+reading English, a third Chinese and a third with no stored language (the site's), and two group
+robots subscribed to call-outs (WeCom in Chinese, DingTalk in English): each message is written
+in its reader's language. `volunteers.services.post_callout` is timed end to end,
 in its one transaction: matching, the call-out, 5,000 answers, 5,000 in-app notifications and
 the queued email and robot deliveries, and its audit entry; median of 7 runs after a warm-up.
 Nothing is sent: sending is the worker's (`core.deliveries`).
@@ -94,7 +96,10 @@ def inner() -> None:
 
     # --- A call-out to 5,000 -------------------------------------------------------------
     User.objects.bulk_create(
-        [User(username=f"v{i:05d}", password="!") for i in range(VOLUNTEERS)],  # noqa: S106
+        [
+            User(username=f"v{i:05d}", password="!", language=("en", "zh-hans", "")[i % 3])  # noqa: S106
+            for i in range(VOLUNTEERS)
+        ],
         batch_size=2000,
     )
     users = list(User.objects.filter(username__startswith="v").order_by("pk"))
@@ -124,13 +129,17 @@ def inner() -> None:
         batch_size=2000,
     )
     emails = ChannelChoice.objects.filter(email_on=True).count()
-    for kind, name in ((GroupRobot.Kind.WECOM, "企业微信群"), (GroupRobot.Kind.DINGTALK, "钉钉群")):
+    for kind, name, language in (
+        (GroupRobot.Kind.WECOM, "企业微信群", "zh-hans"),
+        (GroupRobot.Kind.DINGTALK, "钉钉群", "en"),
+    ):
         GroupRobot.objects.create(
             community=community,
             name=name,
             kind=kind,
             webhook_url="http://127.0.0.1:9/robot",
             kinds=["volunteers."],
+            language=language,
         )
     starts = timezone.now() + dt.timedelta(hours=2)
 
