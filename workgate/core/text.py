@@ -20,3 +20,9 @@ def normalise_text(value: str) -> str:
 def compact(value: str) -> str:
     """normalise_text without any spaces: for numbers and codes."""
     return normalise_text(value).replace(" ", "")
+
+
+def whole_number(raw: object) -> int | None:
+    """A non-negative whole number from a query or form parameter (an id, a page), else None."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() else None

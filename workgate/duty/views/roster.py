@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from workgate.core.access import Actor, Perm, actor_of, fetch, require, scope
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
+from workgate.core.text import whole_number
 from workgate.duty import queries, services
 from workgate.duty.models import Assignment, Post, Shift
 from workgate.health.models import Gate
@@ -29,10 +30,6 @@ POSTS_PER_PAGE = 50
 GAPS_PER_PAGE = 100
 SKIPPED_SHOWN = 20
 POST_FIELDS = ("kind", "name", "needed", "shift_times", "remind_minutes")
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def week_of(raw: str | None, default: dt.date | None = None) -> dt.date:
@@ -60,7 +57,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     start = week_of(request.GET.get("week"))
     kind = request.GET.get("kind", "")
     kind = kind if kind in Post.Kind.values else ""
-    enterprise_id = _int(request.GET.get("enterprise"))
+    enterprise_id = whole_number(request.GET.get("enterprise"))
     search = request.GET.get("q", "").strip()[:60]
     post_qs = queries.posts(actor, kind=kind, enterprise_id=enterprise_id, search=search)
     page = Paginator(post_qs, POSTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -102,7 +99,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     start = week_of(request.POST.get("week"))
     posts = None
     days = 7
-    post_id = _int(request.POST.get("post"))
+    post_id = whole_number(request.POST.get("post"))
     if post_id is not None:
         posts = [fetch(actor, Post.objects.all(), Perm.DUTY_MANAGE, pk=post_id)]
         with contextlib.suppress(ValueError):
@@ -190,8 +187,8 @@ def _gates(actor: Actor) -> list[Gate]:
 
 def _post_data(request: HttpRequest) -> dict[str, Any]:
     data: dict[str, Any] = {name: request.POST.get(name, "") for name in POST_FIELDS}
-    data["gate"] = _int(request.POST.get("gate"))
-    data["enterprise"] = _int(request.POST.get("enterprise"))
+    data["gate"] = whole_number(request.POST.get("gate"))
+    data["enterprise"] = whole_number(request.POST.get("enterprise"))
     data["active"] = request.POST.get("active") == "on"
     if not data["remind_minutes"]:
         data["remind_minutes"] = "60"
@@ -352,7 +349,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     shift = _shift(actor, pk, Perm.DUTY_MANAGE)
     volunteer = Volunteer.objects.filter(
-        community_id=actor.community_id, pk=_int(request.POST.get("volunteer"))
+        community_id=actor.community_id, pk=whole_number(request.POST.get("volunteer"))
     ).first()
     if volunteer is None:
         return _shift_page(request, shift, error=_("Choose a volunteer."), status=400)

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from workgate.core.access import Actor, Perm, actor_of, fetch, require
 from workgate.core.services import ServiceError
+from workgate.core.text import whole_number
 from workgate.duty import queries, services
 from workgate.duty.models import Assignment, Shift, Swap
-from workgate.duty.views.roster import _int
 from workgate.volunteers.models import Volunteer
 from workgate.volunteers.services import volunteer_of
 
@@ -56,7 +56,7 @@ def _mine_page(
     open_from_me = {
         s.shift_id for s in swaps if s.from_volunteer_id == me.pk and s.state in ("asked", "agreed")
     }
-    asking = _int(request.GET.get("swap") or posted.get("shift"))
+    asking = whole_number(request.GET.get("swap") or posted.get("shift"))
     asked_shift = next((a.shift for a in shifts if a.shift_id == asking), None)
     search = (request.GET.get("q") or posted.get("q") or "").strip()[:50]
     found: list[Volunteer] = []
@@ -98,14 +98,14 @@ def swap_request(request: HttpRequest) -> HttpResponse:
     posted = {k: request.POST.get(k, "") for k in ("shift", "to_volunteer", "in_return", "reason")}
     posted["q"] = request.POST.get("q", "")
     mine_row = (
-        Assignment.objects.filter(volunteer=me, shift_id=_int(posted["shift"]))
+        Assignment.objects.filter(volunteer=me, shift_id=whole_number(posted["shift"]))
         .select_related("shift__post")
         .first()
     )
     if mine_row is None:
         raise Http404
     colleague = Volunteer.objects.filter(
-        community_id=actor.community_id, pk=_int(posted["to_volunteer"])
+        community_id=actor.community_id, pk=whole_number(posted["to_volunteer"])
     ).first()
     if colleague is None:
         return _mine_page(
@@ -117,7 +117,7 @@ def swap_request(request: HttpRequest) -> HttpResponse:
     in_return = None
     if posted["in_return"]:
         in_return = Shift.objects.filter(
-            community_id=actor.community_id, pk=_int(posted["in_return"])
+            community_id=actor.community_id, pk=whole_number(posted["in_return"])
         ).first()
         if in_return is None:
             return _mine_page(

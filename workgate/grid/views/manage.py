@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from workgate.core.access import Actor, Perm, actor_of, fetch, require, scope
 from workgate.core.models import Enterprise
 from workgate.core.services import ServiceError
+from workgate.core.text import whole_number
 from workgate.grid import queries, services
 from workgate.grid.models import Grid
 from workgate.grid.views.mine import PEOPLE_PER_PAGE, status_param
@@ -28,16 +29,11 @@ GRIDS_PER_PAGE = 30
 FIELDS = ("kind", "name", "dorm_prefix", "workshop", "responsible", "enterprise")
 
 
-def _int(raw: Any) -> int | None:
-    raw = str(raw or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 def _enterprise_in_view(actor: Actor, raw: Any) -> Enterprise | None:
     """The enterprise the list is narrowed to: an officer's own, or the one staff chose."""
     if not actor.community_wide:
         return Enterprise.objects.filter(pk=actor.enterprise_id).first()
-    pk = _int(raw)
+    pk = whole_number(raw)
     if pk is None:
         return None
     return fetch(actor, Enterprise.objects.all(), Perm.GRID_VIEW, pk=pk)
@@ -73,15 +69,15 @@ def _data(actor: Actor, request: HttpRequest, *, creating: bool) -> dict[str, An
         "name": post.get("name", ""),
         "dorm_prefix": post.get("dorm_prefix", ""),
     }
-    workshop_id = _int(post.get("workshop"))
+    workshop_id = whole_number(post.get("workshop"))
     data["workshop"] = (
         scope(actor, Workshop.objects.all()).filter(pk=workshop_id).first() if workshop_id else None
     )
     raw = post.get("responsible", "").strip()
-    data["responsible"] = None if not raw else (_int(raw) or -1)
+    data["responsible"] = None if not raw else (whole_number(raw) or -1)
     if creating:
         if actor.community_wide:
-            pk = _int(post.get("enterprise"))
+            pk = whole_number(post.get("enterprise"))
             data["enterprise"] = (
                 scope(actor, Enterprise.objects.all()).filter(pk=pk).first() if pk else None
             )
@@ -113,7 +109,7 @@ def _list(
     actor = actor_of(request)
     if posted and actor.community_wide:
         # Re-shown after a refusal: narrowed to the enterprise chosen in the form, if it is ours.
-        pk = _int(posted.get("enterprise"))
+        pk = whole_number(posted.get("enterprise"))
         enterprise = scope(actor, Enterprise.objects.all()).filter(pk=pk).first() if pk else None
     else:
         enterprise = _enterprise_in_view(actor, request.GET.get("enterprise"))
@@ -167,7 +163,7 @@ def grid_add(request: HttpRequest) -> HttpResponse:
 @require(Perm.GRID_MANAGE)
 def grid_fill(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    pk = _int(request.POST.get("enterprise")) or actor.enterprise_id or 0
+    pk = whole_number(request.POST.get("enterprise")) or actor.enterprise_id or 0
     enterprise = fetch(actor, Enterprise.objects.all(), Perm.GRID_MANAGE, pk=pk)
     created = services.grids_from_workshops(actor, enterprise)
     if created:
@@ -270,7 +266,7 @@ def grid_members(request: HttpRequest, pk: int) -> HttpResponse:
     """Add or remove one member of a chat group."""
     actor = actor_of(request)
     grid = _grid(actor, pk, Perm.GRID_MANAGE)
-    employee = _int(request.POST.get("employee"))
+    employee = whole_number(request.POST.get("employee"))
     ids = set(grid.members.values_list("pk", flat=True))
     adding = request.POST.get("action", "add") != "remove"
     try:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from workgate.core.access import Actor, Perm, actor_of, require
 from workgate.core.services import ServiceError
+from workgate.core.text import whole_number
 from workgate.duty import queries as duty_queries
 from workgate.health import queries, round_queries, services
 from workgate.health.forms import HealthSettingsForm
@@ -33,10 +34,6 @@ ROWS_PER_PAGE = 50
 GRID_ROWS_PER_PAGE = 200
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _when(request: HttpRequest, actor: Actor) -> tuple[dt.date, int]:
@@ -91,9 +88,9 @@ def rounds(request: HttpRequest) -> HttpResponse:
 def missing(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     day, round_no = _when(request, actor)
-    enterprise_id = _int(request.GET.get("enterprise")) if actor.community_wide else None
+    enterprise_id = whole_number(request.GET.get("enterprise")) if actor.community_wide else None
     enterprise = round_queries.enterprise_for(actor, enterprise_id) if enterprise_id else None
-    workshop_id = _int(request.GET.get("workshop"))
+    workshop_id = whole_number(request.GET.get("workshop"))
     ws_of = enterprise_id or (None if actor.community_wide else actor.enterprise_id)
     workshops = round_queries.workshops_of(actor, ws_of) if ws_of else []
     if workshop_id not in {w.pk for w in workshops}:
@@ -136,7 +133,7 @@ def missing(request: HttpRequest) -> HttpResponse:
 def missing_download(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     day, round_no = _when(request, actor)
-    enterprise_id = _int(request.GET.get("enterprise")) if actor.community_wide else None
+    enterprise_id = whole_number(request.GET.get("enterprise")) if actor.community_wide else None
     if enterprise_id:
         round_queries.enterprise_for(actor, enterprise_id)
     name, handle = missing_export(
@@ -144,7 +141,7 @@ def missing_download(request: HttpRequest) -> HttpResponse:
         day=day,
         round_no=round_no,
         enterprise_id=enterprise_id,
-        workshop_id=_int(request.GET.get("workshop")),
+        workshop_id=whole_number(request.GET.get("workshop")),
         request=request,
     )
     return FileResponse(
@@ -196,7 +193,7 @@ def _grid_place(
     """The enterprise, its workshops, the chosen workshop (None: everyone) and the workshop
     parameter as given; None while community staff have not chosen an enterprise."""
     if actor.community_wide:
-        pk = _int(request.GET.get("enterprise"))
+        pk = whole_number(request.GET.get("enterprise"))
         if pk is None:
             return None
         enterprise = round_queries.enterprise_for(actor, pk)
@@ -206,7 +203,7 @@ def _grid_place(
     raw = request.GET.get("workshop", "")
     if raw == "all" or not workshops:
         return enterprise, workshops, None, "all" if workshops else ""
-    chosen = _int(raw)
+    chosen = whole_number(raw)
     if chosen not in {w.pk for w in workshops}:
         chosen = workshops[0].pk
     return enterprise, workshops, chosen, str(chosen)
