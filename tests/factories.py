@@ -20,10 +20,13 @@ def credit_code(n: int | None = None) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def id_number(
-    county: str = "330206", birth: dt.date = dt.date(1990, 3, 7), seq: int | None = None
-) -> str:
-    seq = next(_seq) % 1000 if seq is None else seq
+def id_number(county: str = "330206", birth: dt.date | None = None, seq: int | None = None) -> str:
+    """A valid resident ID number. Numbered ones (`seq`) have a birth date of their own, so the
+    session's running counter, which wraps at 1,000, never makes the same number."""
+    if seq is None:
+        seq, birth = next(_seq) % 1000, birth or dt.date(1990, 3, 7)
+    else:
+        birth = birth or dt.date(1991, 4, 8)
     body = f"{county}{birth:%Y%m%d}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")
 
