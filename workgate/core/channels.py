@@ -47,6 +47,7 @@ from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from workgate.core.models import (
     AuditEntry,
@@ -560,29 +561,27 @@ _register_test_kind()  # core's ready() imports this module
 
 
 def _kind_labels() -> dict[str, str]:
-    from django.utils.translation import gettext_lazy as lazy
-
     return {
-        "duty.assigned": lazy("Assigned to a shift"),
-        "duty.reminder": lazy("Shift reminders"),
-        "duty.swap_asked": lazy("Swap asked"),
-        "duty.swap_agreed": lazy("Swap agreed, to approve"),
-        "duty.swap_declined": lazy("Swap declined"),
-        "duty.swap_decided": lazy("Swap approved or rejected"),
-        "health.fever": lazy("Fever alerts"),
-        "health.outcome": lazy("Fever follow-up outcomes"),
-        "health.overdue": lazy("Fever follow-ups overdue"),
-        "resumption.submitted": lazy("Applications submitted"),
-        "resumption.assigned": lazy("Applications assigned to review"),
-        "resumption.returned": lazy("Applications returned"),
-        "resumption.approved": lazy("Applications approved"),
-        "resumption.overdue": lazy("Applications overdue"),
-        "resumption.suspended": lazy("Enterprise suspended"),
-        "resumption.lifted": lazy("Suspension lifted"),
-        "supplies.order": lazy("Supply orders"),
-        "supplies.shortage": lazy("Supplies running short"),
-        "volunteers.callout": lazy("Volunteer call-outs"),
-        TEST_KIND: lazy("Test message"),
+        "duty.assigned": gettext_lazy("Assigned to a shift"),
+        "duty.reminder": gettext_lazy("Shift reminders"),
+        "duty.swap_asked": gettext_lazy("Swap asked"),
+        "duty.swap_agreed": gettext_lazy("Swap agreed, to approve"),
+        "duty.swap_declined": gettext_lazy("Swap declined"),
+        "duty.swap_decided": gettext_lazy("Swap approved or rejected"),
+        "health.fever": gettext_lazy("Fever alerts"),
+        "health.outcome": gettext_lazy("Fever follow-up outcomes"),
+        "health.overdue": gettext_lazy("Fever follow-ups overdue"),
+        "resumption.submitted": gettext_lazy("Applications submitted"),
+        "resumption.assigned": gettext_lazy("Applications assigned to review"),
+        "resumption.returned": gettext_lazy("Applications returned"),
+        "resumption.approved": gettext_lazy("Applications approved"),
+        "resumption.overdue": gettext_lazy("Applications overdue"),
+        "resumption.suspended": gettext_lazy("Enterprise suspended"),
+        "resumption.lifted": gettext_lazy("Suspension lifted"),
+        "supplies.order": gettext_lazy("Supply orders"),
+        "supplies.shortage": gettext_lazy("Supplies running short"),
+        "volunteers.callout": gettext_lazy("Volunteer call-outs"),
+        TEST_KIND: gettext_lazy("Test message"),
     }
 
 
