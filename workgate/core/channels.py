@@ -35,6 +35,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,6 +108,31 @@ def render_in(language: str, kind: str, params: dict) -> tuple[str, str]:
     return _one_line(title)[:200], body
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What `deliveries_for` reads: people's email choices (email on) and the community's active
+    robots."""
+
+    choices: dict[int, ChannelChoice]
+    robots: list[GroupRobot]
+
+
+def load_for(community_id: int, user_ids: Sequence[int]) -> Loaded:
+    from workgate.core.notify import CHUNK
+
+    choices = {
+        c.user_id: c
+        for i in range(0, len(user_ids), CHUNK)
+        for c in ChannelChoice.objects.filter(user_id__in=user_ids[i : i + CHUNK], email_on=True)
+        .select_related("user")
+        .order_by("pk")
+    }
+    robots = list(
+        GroupRobot.objects.filter(community_id=community_id, is_active=True).order_by("pk")
+    )
+    return Loaded(choices=choices, robots=robots)
+
+
 def deliveries_for(
     *,
     notifications: Sequence[Notification],
@@ -115,35 +141,29 @@ def deliveries_for(
     params: dict,
     robots: Iterable[GroupRobot] = (),
     robots_too: bool = True,
+    loaded: Loaded | None = None,
 ) -> list[Delivery]:
     """The deliveries one `notify()` call queues (unsaved); `notifications` are saved ones.
 
     Robots get the message even when the call reached nobody in the app: every active robot of
     the community subscribed to the kind, and the active `robots` the caller names (a team's own
-    robot for the team's call-outs), each once.
+    robot for the team's call-outs), each once. `loaded`: the email choices and robots, read
+    once for several calls (`load_for`).
     """
-    from workgate.core.notify import CHUNK
-
     by_user = {n.recipient_id: n for n in notifications}
-    ids = list(by_user)
+    if loaded is None:
+        loaded = load_for(community_id, list(by_user))
     choices = [
         c
-        for i in range(0, len(ids), CHUNK)
-        for c in ChannelChoice.objects.filter(user_id__in=ids[i : i + CHUNK], email_on=True)
-        .select_related("user")
-        .order_by("pk")
-        if email_address(c) and not kind_matches(kind, c.muted_kinds or [])
+        for pk in by_user
+        if (c := loaded.choices.get(pk)) is not None
+        and email_address(c)
+        and not kind_matches(kind, c.muted_kinds or [])
     ]
     choices.sort(key=lambda c: c.pk)
     named = {r.pk for r in robots if r.is_active and r.community_id == community_id}
     robots = (
-        [
-            r
-            for r in GroupRobot.objects.filter(community_id=community_id, is_active=True).order_by(
-                "pk"
-            )
-            if r.pk in named or kind_matches(kind, r.kinds or [])
-        ]
+        [r for r in loaded.robots if r.pk in named or kind_matches(kind, r.kinds or [])]
         if robots_too
         else []
     )

@@ -43,8 +43,13 @@ from workgate.health.rules import (
     settings_for,
     settings_forget,
 )
-from workgate.registry.models import Employee, Region
-from workgate.registry.services import employee_health_set, timeline_add
+from workgate.registry.models import Employee, Region, TimelineEvent
+from workgate.registry.services import (
+    employee_health_set,
+    employees_health_set,
+    timeline_add,
+    timeline_add_many,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +202,7 @@ def checks_record(
         one_statement = connection.vendor == "postgresql" and not any(r.fever for r in rows)
         with contextlib.nullcontext() if one_statement else transaction.atomic():
             created = _insert(actor, rows, source, now)
+            fevers: list[_Row] = []
             for row in rows:
                 status = "created" if row.item.uuid in created else "duplicate"
                 results[row.index] = CheckResult(
@@ -207,15 +213,25 @@ def checks_record(
                     temperature=row.temperature,
                 )
                 if status == "created" and row.fever:
-                    incident = incident_open(
-                        actor=actor,
-                        employee=Employee.objects.get(pk=row.employee.pk),
-                        temperature=row.temperature,
+                    fevers.append(row)
+            incidents = incidents_open(
+                actor=actor,
+                fevers=[
+                    Fever(
+                        employee_id=row.employee.pk,
+                        community_id=actor.community_id,
+                        enterprise_id=row.employee.enterprise_id,
+                        name=row.employee.name,
+                        temperature=row.temperature,  # type: ignore[arg-type]
                         source=Incident.Source.CHECK,
+                        at=row.taken_at,  # type: ignore[arg-type]
                         check_uuid=row.item.uuid,
-                        at=row.taken_at,
                     )
-                    results[row.index].incident_id = incident.pk  # type: ignore[union-attr]
+                    for row in fevers
+                ],
+            )
+            for row, incident in zip(fevers, incidents, strict=True):
+                results[row.index].incident_id = incident.pk  # type: ignore[union-attr]
     return [r for r in results if r is not None]
 
 
@@ -738,24 +754,55 @@ def _notify_incident(
 ) -> None:
     """Tell the people who act on a fever. Runs after the commit: a failure here is logged and
     never undoes or fails the check that raised it."""
+    _notify_incidents([(incident, params)], kind, roles)
+
+
+def _notify_incidents(
+    told: Sequence[tuple[Incident, dict[str, Any]]], kind: str, roles: Iterable[Role]
+) -> None:
+    """`_notify_incident` for several incidents of one community, their people found at once."""
     from django.urls import reverse
 
-    from workgate.core.notify import notify, recipients
+    from workgate.core.notify import Message, notify_many, recipients_by_enterprise
 
+    community_id = told[0][0].community_id
     try:
-        users = recipients(
-            community_id=incident.community_id, roles=roles, enterprise_id=incident.enterprise_id
+        people = recipients_by_enterprise(
+            community_id=community_id,
+            roles=roles,
+            enterprise_ids={incident.enterprise_id for incident, _p in told},
         )
-        notify(
-            users=users,
-            community_id=incident.community_id,
-            enterprise_id=incident.enterprise_id,
-            kind=kind,
-            params=params,
-            url=reverse("health:incident", args=[incident.pk]),
+        notify_many(
+            community_id=community_id,
+            messages=[
+                Message(
+                    users=people[incident.enterprise_id],
+                    kind=kind,
+                    params=params,
+                    url=reverse("health:incident", args=[incident.pk]),
+                    enterprise_id=incident.enterprise_id,
+                )
+                for incident, params in told
+            ],
         )
     except Exception:
-        logger.exception("could not notify about incident %s", incident.pk)
+        logger.exception(
+            "could not notify about incidents %s", ", ".join(str(i.pk) for i, _p in told)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Fever:
+    """A fever reading to open (or add to) an incident for."""
+
+    employee_id: int
+    community_id: int
+    enterprise_id: int
+    name: str
+    temperature: Decimal
+    source: str
+    at: dt.datetime
+    check_uuid: uuid.UUID | None = None
 
 
 def incident_open(
@@ -769,58 +816,114 @@ def incident_open(
 ) -> Incident:
     """A fever: open an incident (or add to the open one), mark the person, tell the officer
     and community staff."""
-    at = at or timezone.now()
-    hs, _tz = settings_for(employee.community_id)
-    existing = (
-        Incident.objects.select_for_update()
-        .filter(employee_id=employee.pk)
-        .exclude(state=Incident.State.CLOSED)
-        .first()
-    )
-    if existing is not None:
-        IncidentStep.objects.create(
-            incident=existing,
-            state=existing.state,
-            outcome=existing.outcome,
-            at=at,
-            actor_label=actor.label[:150],
-            actor_user=actor.user,
-            temperature=temperature,
-            note=_("Another fever reading while the incident is open."),
-        )
-        return existing
-    incident = Incident.objects.create(
+    fever = Fever(
+        employee_id=employee.pk,
         community_id=employee.community_id,
         enterprise_id=employee.enterprise_id,
-        employee_id=employee.pk,
+        name=employee.name,
+        temperature=temperature,
         source=source,
+        at=at or timezone.now(),
         check_uuid=check_uuid,
-        temperature=temperature,
-        opened_at=at,
-        state=Incident.State.RECHECK,
-        state_since=at,
-        due_at=_due(Incident.State.RECHECK, at, hs),
     )
-    IncidentStep.objects.create(
-        incident=incident,
-        state=Incident.State.RECHECK,
-        at=at,
-        actor_label=actor.label[:150],
-        actor_user=actor.user,
-        temperature=temperature,
-    )
-    employee_health_set(employee=employee, health_status=Employee.Health.FEVER)
-    timeline_add(
-        employee=employee,
-        kind="health.incident",
-        params={"state": "opened", "temperature": str(temperature), "incident": incident.pk},
-        actor_label=actor.label,
-    )
-    params = {"incident": incident.pk, "name": employee.name, "temperature": str(temperature)}
-    transaction.on_commit(
-        lambda: _notify_incident(incident, "health.fever", params, (Role.STAFF, Role.OFFICER))
+    incident = incidents_open(actor=actor, fevers=[fever])[0]
+    employee.health_status = Employee.objects.values_list("health_status", flat=True).get(
+        pk=employee.pk
     )
     return incident
+
+
+def incidents_open(*, actor: Actor, fevers: Sequence[Fever]) -> list[Incident]:
+    """Fevers of one community, in order: each opens an incident for its person or, when the
+    person has one open (or an earlier fever of `fevers` opened one), adds the reading to it.
+    A new incident marks the person, goes on their file and, after the commit, is told to the
+    enterprise's officer and community staff. Returns each fever's incident.
+
+    One statement per table however many fevers there are, so a device's batch that carries
+    fevers costs barely more than one without (it used to be six statements and a notification
+    per fever, a third of a 1,000-check batch's time)."""
+    if not fevers:
+        return []
+    hs, _tz = settings_for(fevers[0].community_id)
+    label = actor.label[:150]
+    current = {
+        i.employee_id: i
+        for i in Incident.objects.select_for_update()
+        .filter(employee_id__in={f.employee_id for f in fevers})
+        .exclude(state=Incident.State.CLOSED)
+        .order_by("opened_at", "id")  # the newest open one wins, as before
+    }
+    opened: list[tuple[Incident, Fever]] = []
+    incidents: list[Incident] = []
+    for f in fevers:
+        incident = current.get(f.employee_id)
+        if incident is None:
+            incident = Incident(
+                community_id=f.community_id,
+                enterprise_id=f.enterprise_id,
+                employee_id=f.employee_id,
+                source=f.source,
+                check_uuid=f.check_uuid,
+                temperature=f.temperature,
+                opened_at=f.at,
+                state=Incident.State.RECHECK,
+                state_since=f.at,
+                due_at=_due(Incident.State.RECHECK, f.at, hs),
+            )
+            current[f.employee_id] = incident
+            opened.append((incident, f))
+        incidents.append(incident)
+    Incident.objects.bulk_create([incident for incident, _f in opened])
+    first = {id(incident) for incident, _f in opened}
+    steps = []
+    for incident, f in zip(incidents, fevers, strict=True):
+        if id(incident) in first:
+            first.discard(id(incident))
+            steps.append(
+                IncidentStep(
+                    incident=incident,
+                    state=Incident.State.RECHECK,
+                    at=f.at,
+                    actor_label=label,
+                    actor_user=actor.user,
+                    temperature=f.temperature,
+                )
+            )
+        else:
+            steps.append(
+                IncidentStep(
+                    incident=incident,
+                    state=incident.state,
+                    outcome=incident.outcome,
+                    at=f.at,
+                    actor_label=label,
+                    actor_user=actor.user,
+                    temperature=f.temperature,
+                    note=_("Another fever reading while the incident is open."),
+                )
+            )
+    IncidentStep.objects.bulk_create(steps)
+    if opened:
+        employees_health_set(
+            employee_ids=[f.employee_id for _i, f in opened], health_status=Employee.Health.FEVER
+        )
+        timeline_add_many(
+            TimelineEvent(
+                employee_id=f.employee_id,
+                kind="health.incident",
+                params={"state": "opened", "temperature": str(f.temperature), "incident": i.pk},
+                actor_label=actor.label,
+            )
+            for i, f in opened
+        )
+        told = [
+            (i, {"incident": i.pk, "name": f.name, "temperature": str(f.temperature)})
+            for i, f in opened
+        ]
+        transaction.on_commit(
+            lambda: _notify_incidents(told, "health.fever", (Role.STAFF, Role.OFFICER))
+        )
+    return incidents
 
 
 # Which state may follow which. A normal re-check clears the fever at once.

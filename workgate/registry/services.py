@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -533,6 +534,24 @@ def roster_import_report_read(
         obj=roster_import,
         detail={"file": "import report", "rows": roster_import.error_count},
         request=request,
+    )
+
+
+def timeline_add_many(events: Iterable[TimelineEvent]) -> None:
+    """Add events (unsaved TimelineEvents) to people's files in one statement: for a service
+    that records the same kind of event for many people at once (a device's batch of checks
+    with its fevers)."""
+    TimelineEvent.objects.bulk_create(events)
+
+
+def employees_health_set(*, employee_ids: Iterable[int], health_status: str) -> int:
+    """`employee_health_set` for many people in one statement; returns how many changed."""
+    if health_status not in Employee.Health.values:
+        raise ValueError(f"unknown health status {health_status!r}")
+    return (
+        Employee.objects.filter(pk__in=list(employee_ids))
+        .exclude(health_status=health_status)
+        .update(health_status=health_status)
     )
 
 
