@@ -206,3 +206,60 @@ def test_a_round_is_not_called_done_while_anyone_is_missing() -> None:
     assert done_percent(88_214, 88_417) == 99
     assert done_percent(88_417, 88_417) == 100
     assert done_percent(0, 0) == 100
+
+
+def test_several_fevers_in_one_batch_open_one_incident_per_person_and_tell_each_enterprise(
+    health: Health, django_capture_on_commit_callbacks
+) -> None:
+    from workgate.core.models import Notification
+
+    a0, a1, b0 = health.a[0], health.a[1], health.b[0]
+    world = health.world
+
+    def fever(person: Employee, temp: str) -> CheckItem:
+        return CheckItem(uuid=uuid.uuid4(), temperature=temp, employee_id=person.pk)
+
+    # a1 has had a fever before: the incident is still open.
+    (earlier,) = services.checks_record(
+        actor=health.staff, items=[fever(a1, "38.0")], source="station"
+    )
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        results = services.checks_record(
+            actor=health.staff,
+            items=[
+                fever(a0, "38.4"),
+                fever(b0, "36.5"),
+                fever(a0, "38.9"),  # a second reading of the same person in the same batch
+                fever(b0, "37.8"),
+                fever(a1, "38.1"),
+            ],
+            source="station",
+        )
+    assert [r.status for r in results] == ["created"] * 5
+    assert [r.fever for r in results] == [True, False, True, True, True]
+    a0_incident, b0_incident = results[0].incident_id, results[3].incident_id
+    assert results[2].incident_id == a0_incident
+    assert results[4].incident_id == earlier.incident_id
+    assert len({a0_incident, b0_incident, earlier.incident_id}) == 3
+    assert Incident.objects.count() == 3
+
+    opened = Incident.objects.get(pk=a0_incident)
+    assert opened.temperature == Decimal("38.4")
+    assert [s.temperature for s in opened.steps.order_by("at", "id")] == [
+        Decimal("38.4"),
+        Decimal("38.9"),
+    ]
+    assert Incident.objects.get(pk=earlier.incident_id).steps.count() == 2
+    for person in (a0, b0, a1):
+        person.refresh_from_db()
+        assert person.health_status == Employee.Health.FEVER
+    # Each enterprise's officer hears of their own people once; staff hear of both.
+    told_a = Notification.objects.get(recipient=world.users["officer_a"])
+    assert told_a.kind == "health.fever" and told_a.params["name"] == a0.name
+    told_b = Notification.objects.get(recipient=world.users["officer_b"])
+    assert told_b.params["name"] == b0.name
+    assert sorted(
+        n.params["name"] for n in Notification.objects.filter(recipient=world.users["staff"])
+    ) == sorted([a0.name, b0.name])
+    assert a0.timeline.filter(kind="health.incident").count() == 1
