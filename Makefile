@@ -24,7 +24,7 @@ PYTHON ?= $(shell \
 
 help:
 	@echo "make demo    install, migrate, load the simulated community and serve http://127.0.0.1:8000"
-	@echo "make test    install and run lint, migration check and the whole suite (SQLite, then PostgreSQL)"
+	@echo "make test    install and run lint, migration check and the whole suite on SQLite and PostgreSQL, side by side"
 	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
 	@echo "make messages  update the zh-Hans / en catalogues after changing user-visible text"
 
