@@ -64,6 +64,25 @@ def test_a_fever_alert_reaches_the_health_group(
     assert health.a[0].id_number not in text
 
 
+def test_a_fever_emails_the_officer_who_chose_email_and_notifies_the_others_in_the_app(
+    health: Health,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    officer = health.world.users["officer_a"]
+    channels.channel_choice_set(user=officer, email_on=True, email="wang@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        fever(health, health.a[0], "38.6")
+    note = Notification.objects.get(recipient=officer, kind="health.fever")
+    delivery = Delivery.objects.get(channel=Delivery.Channel.EMAIL)
+    assert delivery.notification_id == note.pk
+    assert Notification.objects.filter(recipient=health.world.users["staff"]).count() == 1
+    assert send_due() == 1
+    [email] = mail.outbox
+    assert email.to == ["wang@example.com"] and health.a[0].name in email.subject + email.body
+
+
 def test_a_call_out_reaches_a_group_subscribed_to_volunteers(world, robots):  # noqa: F811
     staff = actor_for(world.users["staff"])
     team = vol_services.save_team(staff, "老三集团党员志愿服务队")
