@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -124,6 +124,60 @@ def build_demo(
             import_string(path)(community=community, scale=scale, rng=rng, today=today, log=step)
     step("done")
     return community
+
+
+def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
+    """INSERT rows (values in the order of `names`) in one prepared statement run over them all,
+    each value made ready for the database by its field: what `bulk_create` writes, without
+    building a model instance per row."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    # Text, whole numbers, booleans and NULL go as they are; the other fields prepare theirs.
+    prep = [
+        None
+        if f.get_internal_type()
+        in ("CharField", "TextField", "IntegerField", "PositiveSmallIntegerField", "BooleanField")
+        or f.is_relation
+        else f
+        for f in fields
+    ]
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 5000):
+            cur.executemany(
+                sql,
+                [
+                    tuple(
+                        v if f is None or v is None else f.get_db_prep_save(v, connection)
+                        for f, v in zip(prep, r, strict=True)
+                    )
+                    for r in rows[i : i + 5000]
+                ],
+            )
+
+
+def update_rows(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
+    """UPDATE … SET names WHERE pk = last value, for each row, in one prepared statement."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.get_field(n) for n in names]
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
+    params = [
+        (*(f.get_db_prep_save(v, connection) for f, v in zip(fields, r[:-1], strict=True)), r[-1])
+        for r in rows
+    ]
+    with connection.cursor() as cur:
+        for i in range(0, len(params), 5000):
+            cur.executemany(sql, params[i : i + 5000])
 
 
 def applicant_enterprise(enterprises: list) -> object | None:

@@ -38,13 +38,21 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from workgate.core.access import Actor
+from workgate.core.access import Actor, Perm
+from workgate.core.demo import insert_rows, update_rows
 from workgate.core.models import AuditEntry, Community, Enterprise, Membership, Notification, Role
 from workgate.health import partitions, services
 from workgate.health.models import Declaration, Gate, Incident, IncidentStep
 from workgate.health.queries import on_duty
-from workgate.health.rules import current_round, round_of, settings_for
+from workgate.health.rules import (
+    current_round,
+    is_fever,
+    parse_temperature,
+    round_of,
+    settings_for,
+)
 from workgate.registry.models import Employee, TimelineEvent
+from workgate.registry.services import employees_health_set
 
 DAYS = 14
 FEVER_RATE = 0.002  # of checks
@@ -57,6 +65,7 @@ CONTACT_RATE = 0.0001
 TWO_GATES_FROM = 300  # people; smaller enterprises have one gate
 # The serious cases of the fortnight, at any scale: (days ago, outcome); all closed by today.
 SERIOUS = ((9, "confirmed"), (6, "suspected"), (4, "confirmed"))
+SERIOUS_OUTCOMES = ("suspected", "confirmed")  # marks the pass red and tells the leader
 OPEN_STATES = ("recheck", "isolated", "clinic", "outcome")
 CHUNK = 2000  # people generated and written at a time
 GATE_OPENS = 7 * 3600 + 20 * 60  # 07:20: the morning gate check runs for an hour
@@ -603,20 +612,10 @@ def _max_pk(model: type[models.Model]) -> int:
     return model.objects.aggregate(m=models.Max("pk"))["m"] or 0
 
 
-def _update(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
-    """UPDATE … SET names WHERE pk = last value, for each row, in one executemany."""
-    meta = model._meta
-    fields = [meta.get_field(n) for n in names]
-    q = connection.ops.quote_name
-    sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
-    params = [
-        (*(f.get_db_prep_save(v, connection) for f, v in zip(fields, r[:-1], strict=True)), r[-1])
-        for r in rows
-    ]
-    with connection.cursor() as cur:
-        for i in range(0, len(params), 5000):
-            cur.executemany(sql, params[i : i + 5000])
+_update = update_rows
+
+# The services' rules the demo's incidents follow, read from the service module.
+_HEALTH_AFTER = services._HEALTH_AFTER
 
 
 def _incidents(
@@ -626,35 +625,222 @@ def _incidents(
     staff: Actor,
     officers: dict[int, Actor],
 ) -> set[int]:
-    """Open and move on each fever's incident through the service, in the order things
-    happened, then put each stamp back to its time in the story. Returns the closed ones."""
+    """Open each fever's incident and move it on as far as the story has gone by `now`, each
+    step stamped with its time in the story. Returns the closed ones.
+
+    Fevers are opened with `services.incidents_open`, all of a wave at once (a wave: each
+    person's first fever, then each person's second, and so on; a person's earlier incident is
+    closed before their next fever, so each fever opens a new incident and is told to the
+    enterprise's officer and the community's staff). The steps of an incident that ends in a
+    suspected or confirmed case (or is still open at the clock) go through
+    `services.incident_advance`, which marks the pass and tells the leader. The other steps,
+    the cleared fevers (nearly all), are checked against the service's state machine and
+    written by the demo in bulk: the same steps, timeline entries, audit entries and health
+    statuses as `incident_advance` writes, which notifies nobody for them."""
     hs, _tz = settings_for(community.pk)
     fevers.sort(key=lambda f: f.at)
     ids = sorted({f.employee_id for f in fevers})
-    employees: dict[int, Employee] = {}
+    people: dict[int, tuple[str, str]] = {}
     for i in range(0, len(ids), 5000):
-        employees.update(
-            (e.pk, e)
-            for e in Employee.objects.filter(pk__in=ids[i : i + 5000]).only(
-                "id", "name", "community_id", "enterprise_id", "health_status", "id_number"
-            )
+        people.update(
+            (pk, (name, id_number))
+            for pk, name, id_number in Employee.objects.filter(
+                pk__in=ids[i : i + 5000]
+            ).values_list("pk", "name", "id_number")
         )
+    waves: list[list[Fever]] = []
+    seen: dict[int, int] = {}
+    for fever in fevers:
+        n = seen.get(fever.employee_id, 0)
+        seen[fever.employee_id] = n + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(fever)
+    closed: set[int] = set()
+    for wave in waves:
+        closed |= _incident_wave(community, wave, people, now, hs, staff, officers)
+    return closed
+
+
+def _incident_wave(
+    community: Community,
+    wave: list[Fever],
+    people: dict[int, tuple[str, str]],
+    now: dt.datetime,
+    hs: Any,
+    staff: Actor,
+    officers: dict[int, Actor],
+) -> set[int]:
+    """One wave of fevers (one each at most per person): opened together, then moved on."""
+    step_mark, event_mark = _max_pk(IncidentStep), _max_pk(TimelineEvent)
+    incidents = services.incidents_open(
+        actor=staff,
+        fevers=[
+            services.Fever(
+                employee_id=f.employee_id,
+                community_id=community.pk,
+                enterprise_id=f.enterprise_id,
+                name=people[f.employee_id][0],
+                temperature=f.temperature,
+                source=Incident.Source.CHECK,
+                at=f.at,
+                check_uuid=f.check_uuid,
+            )
+            for f in wave
+        ],
+    )
+    if len({i.pk for i in incidents}) != len(wave) or any(i.pk is None for i in incidents):
+        raise RuntimeError("demo: a fever did not open an incident of its own")
+    # Each incident was opened by its enterprise's officer, when the fever was taken.
+    officer_of = {
+        i.pk: officers.get(f.enterprise_id, staff) for i, f in zip(incidents, wave, strict=True)
+    }
+    opened_at = {i.pk: f.at for i, f in zip(incidents, wave, strict=True)}
+    _update(
+        IncidentStep,
+        ["actor_label", "actor_user"],
+        [
+            (officer_of[incident_id].label[:150], _user_id(officer_of[incident_id]), pk)
+            for pk, incident_id in IncidentStep.objects.filter(pk__gt=step_mark).values_list(
+                "pk", "incident_id"
+            )
+        ],
+    )
+    _update(
+        TimelineEvent,
+        ["at", "actor_label"],
+        [
+            (opened_at[params["incident"]], officer_of[params["incident"]].label, pk)
+            for pk, params in TimelineEvent.objects.filter(
+                pk__gt=event_mark, kind="health.incident"
+            ).values_list("pk", "params")
+        ],
+    )
+
+    by_service: list[tuple[Incident, Fever]] = []
+    moved: list[tuple[Incident, Fever, list[Step]]] = []
+    for incident, fever in zip(incidents, wave, strict=True):
+        steps = [s for s in fever.steps if s.at <= now]
+        if any(s.outcome in SERIOUS_OUTCOMES for s in steps):
+            by_service.append((incident, fever))
+        else:
+            moved.append((incident, fever, steps))
+    closed = _advance_cleared(moved, people, hs, staff, officers)
+    closed |= _advance_by_service(by_service, now, hs, staff, officers)
+    return closed
+
+
+def _user_id(actor: Actor) -> int | None:
+    return actor.user.pk if actor.user is not None else None
+
+
+def _advance_cleared(
+    moved: list[tuple[Incident, Fever, list[Step]]],
+    people: dict[int, tuple[str, str]],
+    hs: Any,
+    staff: Actor,
+    officers: dict[int, Actor],
+) -> set[int]:
+    """The steps of fevers that clear, as `incident_advance` would record them, in bulk."""
+    steps: list[tuple] = []
+    events: list[tuple] = []
+    audits: list[tuple] = []
+    incidents: list[tuple] = []
+    health: dict[str, list[int]] = {}
+    closed: set[int] = set()
+    for incident, fever, plan in moved:
+        officer = officers.get(fever.enterprise_id, staff)
+        name, id_number = people[fever.employee_id]
+        audit_label = Employee(name=name, id_number=id_number).audit_label[:200]
+        state, outcome, since = incident.state, incident.outcome, fever.at
+        for step in plan:
+            actor = staff if step.by_staff else officer
+            actor.check(Perm.INCIDENT_MANAGE)
+            if not (actor.community_wide or actor.enterprise_id == incident.enterprise_id):
+                raise RuntimeError("demo: an officer moved another enterprise's incident")
+            to, said = step.state, step.outcome
+            reading = parse_temperature(step.temperature) if step.temperature else None
+            if state == Incident.State.RECHECK and to in ("", Incident.State.RECHECK):
+                if reading is None:
+                    raise RuntimeError("demo: a re-check without a reading")
+                to, said = (
+                    (Incident.State.ISOLATED, "")
+                    if is_fever(reading, hs)
+                    else (Incident.State.OUTCOME, Incident.Outcome.CLEARED)
+                )
+            if to not in services.TRANSITIONS.get(state, set()):
+                raise RuntimeError(f"demo: an incident cannot move from {state} to {to}")
+            if to == Incident.State.OUTCOME:
+                if said not in Incident.Outcome.values:
+                    raise RuntimeError(f"demo: unknown outcome {said!r}")
+                outcome = str(said)
+                health.setdefault(_HEALTH_AFTER[said], []).append(fever.employee_id)
+            to = str(to)
+            state, since = to, step.at
+            step_outcome = outcome if to == Incident.State.OUTCOME else ""
+            steps.append(
+                (incident.pk, to, step_outcome, False, step.at, actor.label[:150], _user_id(actor),
+                 reading, " ".join(step.note.split())[:300])
+            )  # fmt: skip
+            events.append(
+                (fever.employee_id, step.at, "health.incident",
+                 {"state": to, "outcome": step_outcome,
+                  "temperature": str(reading) if reading is not None else "",
+                  "incident": incident.pk},
+                 actor.label)
+            )  # fmt: skip
+            audits.append(
+                (step.at, _user_id(actor), actor.label[:150], str(actor.role), actor.community_id,
+                 incident.enterprise_id or actor.enterprise_id, str(AuditEntry.Action.UPDATE),
+                 "health.incident", str(incident.pk), audit_label,
+                 {"state": to, "outcome": outcome}, None)
+            )  # fmt: skip
+        done = state == Incident.State.CLOSED
+        if done:
+            closed.add(incident.pk)
+        incidents.append(
+            (state, outcome, since, services._due(state, since, hs), 0, since if done else None,
+             incident.pk)
+        )  # fmt: skip
+    _update(
+        Incident,
+        ["state", "outcome", "state_since", "due_at", "escalation_level", "closed_at"],
+        incidents,
+    )
+    insert_rows(
+        IncidentStep,
+        ["incident", "state", "outcome", "escalation", "at", "actor_label", "actor_user",
+         "temperature", "note"],
+        steps,
+    )  # fmt: skip
+    insert_rows(TimelineEvent, ["employee", "at", "kind", "params", "actor_label"], events)
+    insert_rows(
+        AuditEntry,
+        ["at", "user", "actor_label", "role", "community", "enterprise", "action", "object_type",
+         "object_id", "object_repr", "detail", "ip"],
+        audits,
+    )  # fmt: skip
+    for status, employee_ids in health.items():
+        employees_health_set(employee_ids=employee_ids, health_status=status)
+    return closed
+
+
+def _advance_by_service(
+    incidents: list[tuple[Incident, Fever]],
+    now: dt.datetime,
+    hs: Any,
+    staff: Actor,
+    officers: dict[int, Actor],
+) -> set[int]:
+    """Move incidents on through `services.incident_advance`, in the order things happened,
+    then put each stamp back to its time in the story."""
     marks = (_max_pk(IncidentStep), _max_pk(TimelineEvent), _max_pk(AuditEntry))
     step_times: list[dt.datetime] = []
     audit_times: list[dt.datetime] = []
-    incidents: list[tuple] = []
+    rows: list[tuple] = []
     closed: set[int] = set()
-    for fever in fevers:
+    for incident, fever in incidents:
         officer = officers.get(fever.enterprise_id, staff)
-        incident = services.incident_open(
-            actor=officer,
-            employee=employees[fever.employee_id],
-            temperature=fever.temperature,
-            source=Incident.Source.CHECK,
-            check_uuid=fever.check_uuid,
-            at=fever.at,
-        )
-        step_times.append(fever.at)
         since = fever.at
         for step in fever.steps:
             if step.at > now:
@@ -673,10 +859,9 @@ def _incidents(
         done = incident.state == Incident.State.CLOSED
         if done:
             closed.add(incident.pk)
-        incidents.append(
+        rows.append(
             (since, services._due(incident.state, since, hs), since if done else None, incident.pk)
         )
-
     steps = list(
         IncidentStep.objects.filter(pk__gt=marks[0]).order_by("pk").values_list("pk", flat=True)
     )
@@ -695,7 +880,7 @@ def _incidents(
     _update(IncidentStep, ["at"], list(zip(step_times, steps, strict=True)))
     _update(TimelineEvent, ["at"], list(zip(step_times, events, strict=True)))
     _update(AuditEntry, ["at"], list(zip(audit_times, audits, strict=True)))
-    _update(Incident, ["state_since", "due_at", "closed_at"], incidents)
+    _update(Incident, ["state_since", "due_at", "closed_at"], rows)
     return closed
 
 
