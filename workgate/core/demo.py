@@ -128,21 +128,34 @@ def build_demo(
 
 def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
     """INSERT rows (values in the order of `names`) in one prepared statement run over them all,
-    each value made ready for the database by its field: what `bulk_create` writes, without
+    each value made ready for the database by its field, the model's other fields at their
+    defaults (the time now for those stamped automatically): what `bulk_create` writes, without
     building a model instance per row."""
     if not rows:
         return
     meta = model._meta
-    fields = [meta.get_field(n) for n in names]
-    # Text, whole numbers, booleans and NULL go as they are; the other fields prepare theirs.
-    prep = [
-        None
-        if f.get_internal_type()
-        in ("CharField", "TextField", "IntegerField", "PositiveSmallIntegerField", "BooleanField")
-        or f.is_relation
-        else f
-        for f in fields
+    given = [meta.get_field(n) for n in names]
+    now = timezone.now()
+    rest = [
+        f
+        for f in meta.concrete_fields
+        if f not in given and not f.primary_key and not getattr(f, "db_returning", False)
     ]
+    if any(f.unique and f.get_default() is not None for f in rest):
+        raise ValueError(f"insert_rows: give {model.__name__}'s unique fields a value per row")
+    extra = tuple(
+        f.get_db_prep_save(
+            now
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else f.get_default(),
+            connection,
+        )
+        for f in rest
+    )
+    fields = given + rest
+    # Text, whole numbers, booleans, keys and NULL go as they are; other fields prepare theirs.
+    plain = ("CharField", "TextField", "IntegerField", "PositiveSmallIntegerField", "BooleanField")
+    prep = [None if f.get_internal_type() in plain or f.is_relation else f for f in given]
     q = connection.ops.quote_name
     sql = (
         f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
@@ -153,9 +166,12 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple]) 
             cur.executemany(
                 sql,
                 [
-                    tuple(
-                        v if f is None or v is None else f.get_db_prep_save(v, connection)
-                        for f, v in zip(prep, r, strict=True)
+                    (
+                        *(
+                            v if f is None or v is None else f.get_db_prep_save(v, connection)
+                            for f, v in zip(prep, r, strict=True)
+                        ),
+                        *extra,
                     )
                     for r in rows[i : i + 5000]
                 ],
