@@ -13,13 +13,16 @@ so the missing-check lists show something.
 
 The 3.5 million checks of the full community are written in bulk (COPY on PostgreSQL, one
 prepared INSERT run over every row on SQLite): `checks_record` validates each item and takes
-batches of at most a thousand. Only the fevers go through the service code, `incident_open`
-and `incident_advance`, in the order they happened, so every incident, step, health status,
-timeline entry, audit entry and notification is the one the real pages would have made. The
-service stamps a step with the time it runs; the demo then moves each stamp back to when the
-step happened in the story, escalates what is overdue at the clock with `incidents_escalate`,
-and, once the notifications are written at commit, dates them too and marks read those about
-incidents since closed.
+batches of at most a thousand. The fevers open their incidents through the service,
+`incidents_open`, a wave at a time (each person's first fevers, then their second, …), so every
+incident, first step, health status, timeline entry and notification is the one the real pages
+would have made. Incidents that end in a suspected or confirmed case move on through
+`incident_advance`; the steps of the fevers that clear (nearly all) are checked against the
+service's state machine and written in bulk as `incident_advance` would write them (it notifies
+nobody for those). The service stamps a step with the time it runs; the demo then moves each
+stamp back to when the step happened in the story, escalates what is overdue at the clock with
+`incidents_escalate`, and, once the notifications are written at commit, dates them too and
+marks read those about incidents since closed.
 """
 
 from __future__ import annotations
