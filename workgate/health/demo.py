@@ -640,8 +640,6 @@ def _max_pk(model: type[models.Model]) -> int:
     return model.objects.aggregate(m=models.Max("pk"))["m"] or 0
 
 
-_update = update_rows
-
 # The services' rules the demo's incidents follow, read from the service module.
 _HEALTH_AFTER = services._HEALTH_AFTER
 
@@ -724,7 +722,7 @@ def _incident_wave(
         i.pk: officers.get(f.enterprise_id, staff) for i, f in zip(incidents, wave, strict=True)
     }
     opened_at = {i.pk: f.at for i, f in zip(incidents, wave, strict=True)}
-    _update(
+    update_rows(
         IncidentStep,
         ["actor_label", "actor_user"],
         [
@@ -734,7 +732,7 @@ def _incident_wave(
             )
         ],
     )
-    _update(
+    update_rows(
         TimelineEvent,
         ["at", "actor_label"],
         [
@@ -830,7 +828,7 @@ def _advance_cleared(
             (state, outcome, since, services._due(state, since, hs), 0, since if done else None,
              incident.pk)
         )  # fmt: skip
-    _update(
+    update_rows(
         Incident,
         ["state", "outcome", "state_since", "due_at", "escalation_level", "closed_at"],
         incidents,
@@ -905,10 +903,10 @@ def _advance_by_service(
     )
     if not len(steps) == len(events) == len(step_times) or len(audits) != len(audit_times):
         raise RuntimeError("demo: the incident service wrote a different number of rows")
-    _update(IncidentStep, ["at"], list(zip(step_times, steps, strict=True)))
-    _update(TimelineEvent, ["at"], list(zip(step_times, events, strict=True)))
-    _update(AuditEntry, ["at"], list(zip(audit_times, audits, strict=True)))
-    _update(Incident, ["state_since", "due_at", "closed_at"], rows)
+    update_rows(IncidentStep, ["at"], list(zip(step_times, steps, strict=True)))
+    update_rows(TimelineEvent, ["at"], list(zip(step_times, events, strict=True)))
+    update_rows(AuditEntry, ["at"], list(zip(audit_times, audits, strict=True)))
+    update_rows(Incident, ["state_since", "due_at", "closed_at"], rows)
     return closed
 
 
@@ -1014,4 +1012,4 @@ def _notifications_settle(community_id: int, after: int) -> None:
             at = times[min(len(times), int(params.get("level") or 1)) - 1]
         rows.append((at, at + dt.timedelta(minutes=7) if closed else None, pk))
     with transaction.atomic():
-        _update(Notification, ["created_at", "read_at"], rows)
+        update_rows(Notification, ["created_at", "read_at"], rows)

@@ -895,31 +895,20 @@ def incidents_open(*, actor: Actor, fevers: Sequence[Fever]) -> list[Incident]:
     first = {id(incident) for incident, _f in opened}
     steps = []
     for incident, f in zip(incidents, fevers, strict=True):
-        if id(incident) in first:
-            first.discard(id(incident))
-            steps.append(
-                IncidentStep(
-                    incident=incident,
-                    state=Incident.State.RECHECK,
-                    at=f.at,
-                    actor_label=label,
-                    actor_user=actor.user,
-                    temperature=f.temperature,
-                )
+        opening = id(incident) in first
+        first.discard(id(incident))
+        steps.append(
+            IncidentStep(
+                incident=incident,
+                state=Incident.State.RECHECK if opening else incident.state,
+                outcome="" if opening else incident.outcome,
+                at=f.at,
+                actor_label=label,
+                actor_user=actor.user,
+                temperature=f.temperature,
+                note="" if opening else _("Another fever reading while the incident is open."),
             )
-        else:
-            steps.append(
-                IncidentStep(
-                    incident=incident,
-                    state=incident.state,
-                    outcome=incident.outcome,
-                    at=f.at,
-                    actor_label=label,
-                    actor_user=actor.user,
-                    temperature=f.temperature,
-                    note=_("Another fever reading while the incident is open."),
-                )
-            )
+        )
     IncidentStep.objects.bulk_create(steps)
     if opened:
         employees_health_set(
